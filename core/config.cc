@@ -1,0 +1,121 @@
+#include "core/config.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <vector>
+
+#include "core/safe_file.h"
+#include "core/store_path.h"
+
+namespace pamtotp {
+namespace {
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+}  // namespace
+
+Status ApplySetting(Config& config, std::string_view key, std::string_view value,
+                    const std::string& origin) {
+  auto bad = [&](const std::string& why) {
+    return Status::InvalidArgument(origin + ": " + std::string(key) + ": " + why);
+  };
+  if (key == "store") {
+    if (Status s = ValidateStoreTemplate(value); !s.ok()) return bad(s.message());
+    config.store = std::string(value);
+  } else if (key == "window") {
+    int window = -1;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), window);
+    if (ec != std::errc() || end != value.data() + value.size() || window < 0 ||
+        window > kMaxWindow) {
+      return bad("must be a whole number from 0 to " + std::to_string(kMaxWindow));
+    }
+    config.window = window;
+  } else if (key == "prompt") {
+    if (value.empty() || value.size() > 200) return bad("must be 1 to 200 characters");
+    for (char c : value) {
+      if (static_cast<unsigned char>(c) < 0x20) return bad("must not hold control characters");
+    }
+    config.prompt = std::string(value);
+  } else if (key == "issuer") {
+    if (value.size() > 100) return bad("must be at most 100 characters");
+    config.issuer = std::string(value);
+  } else {
+    return Status::InvalidArgument(origin + ": unknown setting '" + std::string(key) + "'");
+  }
+  return Status::Ok();
+}
+
+Status ParseConfigText(std::string_view text, const std::string& path, Config& config) {
+  if (text.find('\0') != std::string_view::npos) {
+    return Status::InvalidArgument(path + ": contains a NUL byte");
+  }
+  std::vector<std::string> seen;
+  size_t line_number = 0;
+  while (!text.empty()) {
+    size_t newline = text.find('\n');
+    std::string_view line = Trim(text.substr(0, newline));
+    text = newline == std::string_view::npos ? std::string_view() : text.substr(newline + 1);
+    ++line_number;
+    if (line.empty() || line.front() == '#') continue;
+    const std::string origin = path + " line " + std::to_string(line_number);
+    size_t eq = line.find('=');
+    if (eq == std::string_view::npos) {
+      return Status::InvalidArgument(origin + ": expected 'key = value'");
+    }
+    std::string key(Trim(line.substr(0, eq)));
+    for (const std::string& k : seen) {
+      if (k == key) return Status::InvalidArgument(origin + ": '" + key + "' is set twice");
+    }
+    seen.push_back(key);
+    if (Status s = ApplySetting(config, key, Trim(line.substr(eq + 1)), origin); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status LoadConfigFile(const std::string& path, bool must_exist, Config& config) {
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!fd.valid()) {
+    int err = errno;
+    if (err == ENOENT && !must_exist) return Status::Ok();
+    if (err == ELOOP)
+      return Status::PermissionDenied(path + " is a symlink; refusing to follow it");
+    return ErrnoStatus("cannot open " + path, err);
+  }
+  struct stat st;
+  if (fstat(fd.get(), &st) != 0) return ErrnoStatus("cannot stat " + path, errno);
+  if (!S_ISREG(st.st_mode)) return Status::PermissionDenied(path + " is not a regular file");
+  if (st.st_uid != 0 && st.st_uid != geteuid()) {
+    return Status::PermissionDenied(path + " must be owned by root (chown root " + path + ")");
+  }
+  if ((st.st_mode & 022) != 0) {
+    return Status::PermissionDenied(path + " is writable by group or others; run chmod 644 " +
+                                    path);
+  }
+  if (static_cast<size_t>(st.st_size) > kMaxConfigFileSize) {
+    return Status::InvalidArgument(path + " is larger than 64 KiB");
+  }
+  std::string text(static_cast<size_t>(st.st_size) + 1, '\0');
+  size_t total = 0;
+  while (total < text.size()) {
+    ssize_t n = read(fd.get(), text.data() + total, text.size() - total);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoStatus("cannot read " + path, errno);
+    if (n == 0) break;
+    total += static_cast<size_t>(n);
+  }
+  if (total > static_cast<size_t>(st.st_size)) return Status::InvalidArgument(path + " grew");
+  text.resize(total);
+  return ParseConfigText(text, path, config);
+}
+
+}  // namespace pamtotp

@@ -1,0 +1,263 @@
+// The file backend of Store. Layout and formats: totp-store(5) and store_format.h.
+//
+// Locking: the state file doubles as the user's lock (flock, exclusive). It is never renamed,
+// so every writer locks the same inode; after locking we check that the name still points to
+// it (a concurrent removal of the user's last device unlinks it) and retry otherwise.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "core/safe_file.h"
+#include "core/store.h"
+#include "core/store_format.h"
+#include "core/store_path.h"
+
+namespace pamtotp {
+namespace {
+
+struct UserPaths {
+  std::string dir;         // directory holding the user's files
+  std::string name;        // devices file name within dir
+  std::string state_name;  // state file name within dir
+  std::string path;        // dir + "/" + name, for messages
+  std::string state_path;
+};
+
+class LockedState {
+ public:
+  UniqueFd fd;
+  std::string file;  // the state file's bytes as read under the lock
+};
+
+class FileStore final : public Store {
+ public:
+  explicit FileStore(std::string path_template) : template_(std::move(path_template)) {}
+
+  Result<std::vector<Device>> ReadDevices(std::string_view user) override;
+  Status ReadState(std::string_view user, std::vector<Device>& devices, UserState& state) override;
+  Status EditDevices(std::string_view user, const DeviceEditor& edit) override;
+  Status UpdateState(std::string_view user, const StateUpdater& update) override;
+  std::string Describe(std::string_view user) const override;
+
+ private:
+  Result<UserPaths> PathsFor(std::string_view user) const;
+  // The directory, or NotFound when a missing directory means "no devices".
+  Result<UniqueFd> OpenDir(const UserPaths& paths, bool create) const;
+  Result<std::vector<Device>> ReadDevicesAt(int dir_fd, const UserPaths& paths) const;
+  Result<LockedState> LockState(int dir_fd, const UserPaths& paths) const;
+  // Locks the user's state, calls `update`, and writes the state back if `write`.
+  Status Transact(std::string_view user, bool write, const StateUpdater& update);
+  Status WriteState(LockedState& locked, const UserPaths& paths, const std::vector<Device>& devices,
+                    const StateFile& old, UserState state) const;
+
+  std::string template_;
+};
+
+Result<UserPaths> FileStore::PathsFor(std::string_view user) const {
+  Result<std::string> path = ExpandStorePath(template_, user);
+  if (!path.ok()) return path.status();
+  size_t slash = path->rfind('/');
+  UserPaths p;
+  p.dir = slash == 0 ? "/" : path->substr(0, slash);
+  p.name = path->substr(slash + 1);
+  p.state_name = p.name + ".state";
+  p.path = *path;
+  p.state_path = *path + ".state";
+  return p;
+}
+
+std::string FileStore::Describe(std::string_view user) const {
+  Result<UserPaths> paths = PathsFor(user);
+  return paths.ok() ? paths->path : template_;
+}
+
+Result<UniqueFd> FileStore::OpenDir(const UserPaths& paths, bool create) const {
+  Result<UniqueFd> dir =
+      create ? OpenOrCreateSafeDirectory(paths.dir) : OpenSafeDirectory(paths.dir);
+  if (!dir.ok() && dir.status().code() == Status::Code::kNotFound &&
+      !TemplateHasPerUserDirectory(template_)) {
+    return Status::IOError("the store directory " + paths.dir +
+                           " does not exist (check store= or create it with mode 0700)");
+  }
+  return dir;
+}
+
+Result<std::vector<Device>> FileStore::ReadDevicesAt(int dir_fd, const UserPaths& paths) const {
+  Result<SecretBytes> text = ReadSafeFile(dir_fd, paths.name, paths.path, kMaxDeviceFileSize);
+  if (!text.ok()) {
+    if (text.status().code() == Status::Code::kNotFound) return std::vector<Device>();
+    return text.status();
+  }
+  Result<std::vector<Device>> devices = ParseDeviceFile(text->view());
+  if (!devices.ok()) return devices.status().WithContext(paths.path);
+  return devices;
+}
+
+Result<std::vector<Device>> FileStore::ReadDevices(std::string_view user) {
+  Result<UserPaths> paths = PathsFor(user);
+  if (!paths.ok()) return paths.status();
+  Result<UniqueFd> dir = OpenDir(*paths, false);
+  if (!dir.ok()) {
+    if (dir.status().code() == Status::Code::kNotFound) return std::vector<Device>();
+    return dir.status();
+  }
+  return ReadDevicesAt(dir->get(), *paths);
+}
+
+Result<LockedState> FileStore::LockState(int dir_fd, const UserPaths& paths) const {
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    LockedState locked;
+    locked.fd = UniqueFd(openat(dir_fd, paths.state_name.c_str(),
+                                O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600));
+    if (!locked.fd.valid()) {
+      int err = errno;
+      if (err == ELOOP) {
+        return Status::PermissionDenied(paths.state_path + " is a symlink; refusing to follow it");
+      }
+      return ErrnoStatus("cannot open " + paths.state_path, err);
+    }
+    struct stat st;
+    if (Status s = CheckSafeFile(locked.fd.get(), paths.state_path, kStateFileSize, &st); !s.ok()) {
+      return s;
+    }
+    while (flock(locked.fd.get(), LOCK_EX) != 0) {
+      if (errno != EINTR) return ErrnoStatus("cannot lock " + paths.state_path, errno);
+    }
+    struct stat now;
+    if (fstatat(dir_fd, paths.state_name.c_str(), &now, AT_SYMLINK_NOFOLLOW) != 0 ||
+        now.st_ino != st.st_ino || now.st_dev != st.st_dev) {
+      continue;  // unlinked or replaced while we waited; lock the current one
+    }
+    // Read under the lock, so the size check above may be stale: check again.
+    if (Status s = CheckSafeFile(locked.fd.get(), paths.state_path, kStateFileSize, &st); !s.ok()) {
+      return s;
+    }
+    locked.file.resize(static_cast<size_t>(st.st_size));
+    size_t total = 0;
+    while (total < locked.file.size()) {
+      ssize_t n = pread(locked.fd.get(), locked.file.data() + total, locked.file.size() - total,
+                        static_cast<off_t>(total));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return ErrnoStatus("cannot read " + paths.state_path, n < 0 ? errno : EIO);
+      total += static_cast<size_t>(n);
+    }
+    return locked;
+  }
+  return Status::IOError(paths.state_path + " keeps being replaced; giving up");
+}
+
+Status FileStore::WriteState(LockedState& locked, const UserPaths& paths,
+                             const std::vector<Device>& devices, const StateFile& old,
+                             UserState state) const {
+  // Keep only entries of devices that still exist.
+  std::vector<DeviceState> kept;
+  for (DeviceState& d : state.devices) {
+    for (const Device& device : devices) {
+      if (device.id == d.id) {
+        kept.push_back(std::move(d));
+        break;
+      }
+    }
+  }
+  state.devices = std::move(kept);
+  Result<std::string> slot = SerializeStateSlot(state, old.sequence + 1);
+  if (!slot.ok()) return slot.status();
+  if (locked.file.size() != kStateFileSize) {
+    // First write: reserve both slots now, so later logins never need new disk blocks.
+    int err = posix_fallocate(locked.fd.get(), 0, kStateFileSize);
+    if (err != 0) return ErrnoStatus("cannot allocate " + paths.state_path, err);
+  }
+  off_t offset = static_cast<off_t>(old.next_slot * kStateSlotSize);
+  if (Status s = WriteAllAt(locked.fd.get(), *slot, offset, paths.state_path); !s.ok()) return s;
+  if (fdatasync(locked.fd.get()) != 0)
+    return ErrnoStatus("cannot fsync " + paths.state_path, errno);
+  return Status::Ok();
+}
+
+Status FileStore::ReadState(std::string_view user, std::vector<Device>& devices, UserState& state) {
+  return Transact(user, false, [&](const std::vector<Device>& d, UserState& s) {
+    for (const Device& device : d) devices.push_back(device.Clone());
+    state = s;
+    return Status::Ok();
+  });
+}
+
+Status FileStore::UpdateState(std::string_view user, const StateUpdater& update) {
+  return Transact(user, true, update);
+}
+
+Status FileStore::Transact(std::string_view user, bool write, const StateUpdater& update) {
+  Result<UserPaths> paths = PathsFor(user);
+  if (!paths.ok()) return paths.status();
+  Result<UniqueFd> dir = OpenDir(*paths, false);
+  if (!dir.ok() && dir.status().code() != Status::Code::kNotFound) return dir.status();
+  UserState empty_state;
+  if (!dir.ok()) return update({}, empty_state);
+  // A user without a devices file gets no state file: nothing is created for unknown users.
+  Result<std::vector<Device>> unlocked = ReadDevicesAt(dir->get(), *paths);
+  if (!unlocked.ok()) return unlocked.status();
+  if (unlocked->empty()) return update({}, empty_state);
+
+  Result<LockedState> locked = LockState(dir->get(), *paths);
+  if (!locked.ok()) return locked.status();
+  Result<std::vector<Device>> devices = ReadDevicesAt(dir->get(), *paths);  // now stable
+  if (!devices.ok()) return devices.status();
+  Result<StateFile> old = ParseStateFile(locked->file);
+  if (!old.ok()) return old.status().WithContext(paths->state_path);
+  UserState state = old->state;
+  if (Status s = update(*devices, state); !s.ok()) return s;
+  if (!write) return Status::Ok();
+  return WriteState(*locked, *paths, *devices, *old, std::move(state));
+}
+
+Status FileStore::EditDevices(std::string_view user, const DeviceEditor& edit) {
+  Result<UserPaths> paths = PathsFor(user);
+  if (!paths.ok()) return paths.status();
+  Result<UniqueFd> dir = OpenDir(*paths, true);
+  if (!dir.ok()) return dir.status();
+  Result<LockedState> locked = LockState(dir->get(), *paths);
+  if (!locked.ok()) return locked.status();
+  Result<std::vector<Device>> devices = ReadDevicesAt(dir->get(), *paths);
+  if (!devices.ok()) return devices.status();
+  const bool new_user = devices->empty();
+  if (Status s = edit(*devices); !s.ok()) {
+    // Do not leave a lock file behind for a user who still has no devices.
+    if (new_user) unlinkat(dir->get(), paths->state_name.c_str(), 0);
+    return s;
+  }
+  if (devices->empty()) {
+    // The last device went: remove both files (the state first, while we hold its lock).
+    if (unlinkat(dir->get(), paths->state_name.c_str(), 0) != 0 && errno != ENOENT) {
+      return ErrnoStatus("cannot remove " + paths->state_path, errno);
+    }
+    if (unlinkat(dir->get(), paths->name.c_str(), 0) != 0 && errno != ENOENT) {
+      return ErrnoStatus("cannot remove " + paths->path, errno);
+    }
+    if (fsync(dir->get()) != 0) return ErrnoStatus("cannot fsync " + paths->dir, errno);
+    return Status::Ok();
+  }
+  Result<SecretBytes> text = SerializeDeviceFile(*devices);
+  if (!text.ok()) return text.status();
+  if (Status s = ReplaceFileAtomically(dir->get(), paths->name, paths->path, text->view());
+      !s.ok()) {
+    return s;
+  }
+  if (locked->file.empty()) {
+    // A new user: give the state file its full size now, while the disk has room.
+    int err = posix_fallocate(locked->fd.get(), 0, kStateFileSize);
+    if (err != 0) return ErrnoStatus("cannot allocate " + paths->state_path, err);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenFileStore(const std::string& path_template) {
+  if (Status s = ValidateStoreTemplate(path_template); !s.ok()) return s;
+  return std::unique_ptr<Store>(std::make_unique<FileStore>(path_template));
+}
+
+}  // namespace pamtotp

@@ -1,0 +1,156 @@
+#include "core/safe_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "core/random.h"
+
+namespace pamtotp {
+namespace {
+
+constexpr int kOpenFlags = O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
+
+std::string Octal(mode_t mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
+  return buf;
+}
+
+bool TrustedOwner(uid_t uid) { return uid == 0 || uid == geteuid(); }
+
+Status CheckSafeDirectory(int fd, const std::string& path) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return ErrnoStatus("cannot stat " + path, errno);
+  if (!S_ISDIR(st.st_mode)) return Status::PermissionDenied(path + " is not a directory");
+  if (!TrustedOwner(st.st_uid)) {
+    return Status::PermissionDenied(path + " is owned by uid " + std::to_string(st.st_uid) +
+                                    "; it must be owned by root (chown root " + path + ")");
+  }
+  if ((st.st_mode & 022) != 0) {
+    return Status::PermissionDenied(path + " has mode " + Octal(st.st_mode) +
+                                    ", writable by others; run chmod 700 " + path);
+  }
+  return Status::Ok();
+}
+
+Result<UniqueFd> OpenDirectory(const std::string& path) {
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_DIRECTORY | kOpenFlags));
+  if (!fd.valid()) {
+    int err = errno;
+    if (err == ENOENT) return Status::NotFound(path + " does not exist");
+    if (err == ELOOP || err == ENOTDIR) {
+      return Status::PermissionDenied(path + " is a symlink or not a directory");
+    }
+    return ErrnoStatus("cannot open directory " + path, err);
+  }
+  if (Status s = CheckSafeDirectory(fd.get(), path); !s.ok()) return s;
+  return fd;
+}
+
+}  // namespace
+
+Status ErrnoStatus(const std::string& what, int err) {
+  return Status::IOError(what + ": " + std::strerror(err));
+}
+
+Result<UniqueFd> OpenSafeDirectory(const std::string& path) { return OpenDirectory(path); }
+
+Result<UniqueFd> OpenOrCreateSafeDirectory(const std::string& path) {
+  if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+    return ErrnoStatus("cannot create directory " + path, errno);
+  }
+  return OpenDirectory(path);
+}
+
+Status CheckSafeFile(int fd, const std::string& path, size_t max_size, struct stat* st_out) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return ErrnoStatus("cannot stat " + path, errno);
+  if (!S_ISREG(st.st_mode)) return Status::PermissionDenied(path + " is not a regular file");
+  if (!TrustedOwner(st.st_uid)) {
+    return Status::PermissionDenied(path + " is owned by uid " + std::to_string(st.st_uid) +
+                                    "; it must be owned by root (chown root " + path + ")");
+  }
+  if ((st.st_mode & 077) != 0) {
+    return Status::PermissionDenied(path + " has mode " + Octal(st.st_mode) +
+                                    ", readable or writable by others; run chmod 600 " + path);
+  }
+  if (st.st_nlink != 1) {
+    return Status::PermissionDenied(path + " has " + std::to_string(st.st_nlink) +
+                                    " hard links; it must have exactly one");
+  }
+  if (static_cast<unsigned long long>(st.st_size) > max_size) {
+    return Status::Corruption(path + " is " + std::to_string(st.st_size) +
+                              " bytes, larger than the limit of " + std::to_string(max_size));
+  }
+  if (st_out != nullptr) *st_out = st;
+  return Status::Ok();
+}
+
+Result<SecretBytes> ReadSafeFile(int dir_fd, const std::string& name, const std::string& path,
+                                 size_t max_size) {
+  UniqueFd fd(openat(dir_fd, name.c_str(), O_RDONLY | O_NONBLOCK | kOpenFlags));
+  if (!fd.valid()) {
+    int err = errno;
+    if (err == ENOENT) return Status::NotFound(path + " does not exist");
+    if (err == ELOOP)
+      return Status::PermissionDenied(path + " is a symlink; refusing to follow it");
+    return ErrnoStatus("cannot open " + path, err);
+  }
+  struct stat st;
+  if (Status s = CheckSafeFile(fd.get(), path, max_size, &st); !s.ok()) return s;
+  // Read one byte more than the limit so that a file growing after fstat is still caught.
+  SecretBytes contents(max_size + 1);
+  size_t total = 0;
+  while (total < contents.size()) {
+    ssize_t n = read(fd.get(), contents.data() + total, contents.size() - total);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoStatus("cannot read " + path, errno);
+    if (n == 0) break;
+    total += static_cast<size_t>(n);
+  }
+  if (total > max_size) return Status::Corruption(path + " grew past its size limit");
+  contents.Truncate(total);
+  return contents;
+}
+
+Status WriteAllAt(int fd, std::string_view data, off_t offset, const std::string& path) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n =
+        pwrite(fd, data.data() + done, data.size() - done, offset + static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoStatus("cannot write " + path, errno);
+    if (n == 0) return Status::IOError("cannot write " + path + ": no progress");
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+Status ReplaceFileAtomically(int dir_fd, const std::string& name, const std::string& path,
+                             std::string_view contents) {
+  Result<std::string> suffix = GenerateDeviceId();
+  if (!suffix.ok()) return suffix.status();
+  const std::string temp = name + ".tmp." + *suffix;
+  UniqueFd fd(openat(dir_fd, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | kOpenFlags, 0600));
+  if (!fd.valid()) return ErrnoStatus("cannot create a temporary file next to " + path, errno);
+  auto fail = [&](Status s) {
+    unlinkat(dir_fd, temp.c_str(), 0);
+    return s;
+  };
+  if (fchmod(fd.get(), 0600) != 0) return fail(ErrnoStatus("cannot chmod " + path, errno));
+  if (Status s = WriteAllAt(fd.get(), contents, 0, path); !s.ok()) return fail(s);
+  if (fsync(fd.get()) != 0) return fail(ErrnoStatus("cannot fsync " + path, errno));
+  fd.Reset();
+  if (renameat(dir_fd, temp.c_str(), dir_fd, name.c_str()) != 0) {
+    return fail(ErrnoStatus("cannot rename the new " + path + " into place", errno));
+  }
+  if (fsync(dir_fd) != 0) return ErrnoStatus("cannot fsync the directory of " + path, errno);
+  return Status::Ok();
+}
+
+}  // namespace pamtotp

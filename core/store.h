@@ -1,0 +1,51 @@
+// Store: where users' devices and login state live. The module and totpctl reach storage only
+// through this interface, so a directory-server backend can be added beside the file backend.
+//
+// Contract for every backend:
+// - A user with no devices reads as an empty list, never as an error; an error means the store
+//   could not be read safely and the caller must fail closed.
+// - EditDevices and UpdateState are serialised per user (across processes and hosts the
+//   backend serves): two writers never lose each other's change, and two logins racing with one
+//   code see each other's state (exactly one can use a time step).
+// - UpdateState never writes secrets, and for a user with no devices creates nothing.
+// Store objects are not shared between threads; open one per authentication.
+#ifndef PAMTOTP_CORE_STORE_H_
+#define PAMTOTP_CORE_STORE_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/device.h"
+#include "core/status.h"
+
+namespace pamtotp {
+
+// Changes the device list in place. Returning an error writes nothing.
+using DeviceEditor = std::function<Status(std::vector<Device>& devices)>;
+// Reads the devices and changes the login state in place. Returning an error writes nothing.
+using StateUpdater = std::function<Status(const std::vector<Device>& devices, UserState& state)>;
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual Result<std::vector<Device>> ReadDevices(std::string_view user) = 0;
+  // Devices and state together, as UpdateState would see them, without writing anything.
+  virtual Status ReadState(std::string_view user, std::vector<Device>& devices,
+                           UserState& state) = 0;
+  virtual Status EditDevices(std::string_view user, const DeviceEditor& edit) = 0;
+  virtual Status UpdateState(std::string_view user, const StateUpdater& update) = 0;
+  // Where the user's records are, for messages ("/var/lib/pam_totp/alice.totp").
+  virtual std::string Describe(std::string_view user) const = 0;
+};
+
+// The file backend: one devices file per user from `path_template` (see store_path.h) and a
+// state file beside it with ".state" appended. Validates the template.
+Result<std::unique_ptr<Store>> OpenFileStore(const std::string& path_template);
+
+}  // namespace pamtotp
+
+#endif  // PAMTOTP_CORE_STORE_H_
