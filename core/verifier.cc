@@ -98,4 +98,13 @@ Result<Outcome> VerifyCode(Store& store, std::string_view user, const SecretByte
   return outcome;
 }
 
+Status RecordFailure(Store& store, std::string_view user, int64_t now) {
+  return store.UpdateState(user, [&](const std::vector<Device>& devices, UserState& state) {
+    if (devices.empty()) return Status::Ok();
+    ++state.failures;
+    state.last_failure = now;
+    return Status::Ok();
+  });
+}
+
 }  // namespace pamtotp

@@ -45,6 +45,10 @@ struct Outcome {
 Result<Outcome> VerifyCode(Store& store, std::string_view user, const SecretBytes& code,
                            int64_t now, int window);
 
+// Counts a failed attempt whose input was not a code at all (letters, too long...), so that
+// malformed guesses are throttled like wrong ones. Does nothing for a user with no devices.
+Status RecordFailure(Store& store, std::string_view user, int64_t now);
+
 }  // namespace pamtotp
 
 #endif  // PAMTOTP_CORE_VERIFIER_H_

@@ -1,0 +1,68 @@
+// Helpers shared by the cmocka tests: temporary directories, running commands, and the
+// independent code oracle (Debian's oathtool). Test-only; never linked into the product.
+#ifndef PAMTOTP_TESTS_TEST_SUPPORT_H_
+#define PAMTOTP_TESTS_TEST_SUPPORT_H_
+
+// cmocka defines a fail() macro that breaks <ios>; standard headers a test may want come
+// first, so that their include guards keep them from being parsed after cmocka.
+#include <cstdint>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+// cmocka needs these before its header.
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+// cmocka.h has no extern "C" of its own.
+extern "C" {
+#include <cmocka.h>
+}
+
+namespace pamtotp::testing {
+
+// A fresh mode-0700 directory under $TMPDIR (or /tmp), removed with its contents on
+// destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;  // -1 if killed by a signal
+  std::string out;
+  std::string err;
+};
+
+// Runs argv (no shell) with `input` on stdin; captures stdout and stderr.
+CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& input = "");
+
+// The code oathtool computes for a base32 key at unix time `at` (its independent RFC 6238
+// implementation). algorithm: "SHA1", "SHA256" or "SHA512".
+std::string OathtoolTotp(const std::string& base32_key, int64_t at, int digits = 6, int period = 30,
+                         const std::string& algorithm = "SHA1");
+
+// Writes `contents` to `path` with `mode`, replacing any file.
+void WriteFile(const std::string& path, const std::string& contents, unsigned mode = 0600);
+std::string ReadFile(const std::string& path);
+
+// Sleeps until at least `margin` seconds remain in the current 30 s step, so a code computed
+// now is still current when checked.
+void AvoidStepBoundary(int margin = 3, int period = 30);
+
+}  // namespace pamtotp::testing
+
+#endif  // PAMTOTP_TESTS_TEST_SUPPORT_H_
