@@ -93,8 +93,13 @@ Result<std::string> ExpandStorePath(std::string_view t, std::string_view user) {
 }
 
 bool TemplateHasPerUserDirectory(std::string_view t) {
-  size_t slash = t.rfind('/');
-  return t.substr(0, slash).find("%u") != std::string_view::npos;
+  std::string_view dir = t.substr(0, t.rfind('/'));
+  for (size_t i = 0; i + 1 < dir.size(); ++i) {
+    if (dir[i] != '%') continue;
+    if (dir[i + 1] == 'u') return true;
+    ++i;  // "%%" is a literal percent sign
+  }
+  return false;
 }
 
 }  // namespace pamtotp
