@@ -77,7 +77,12 @@ Status ParseConfigText(std::string_view text, const std::string& path, Config& c
       if (k == key) return Status::InvalidArgument(origin + ": '" + key + "' is set twice");
     }
     seen.push_back(key);
-    if (Status s = ApplySetting(config, key, Trim(line.substr(eq + 1)), origin); !s.ok()) return s;
+    std::string_view value = Trim(line.substr(eq + 1));
+    // A value in double quotes keeps its spaces ("Code: "); the quotes are not part of it.
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    if (Status s = ApplySetting(config, key, value, origin); !s.ok()) return s;
   }
   return Status::Ok();
 }

@@ -217,12 +217,12 @@ void BadOptionFailsClosed(void**) {
 }
 
 void ConfigFileSettingsApplyAndArgumentsOverride(void**) {
-  PamFixture pam("", "window = 0\nprompt = Code from your phone: \n");
+  PamFixture pam("", "window = 0\nprompt = \"Code from your phone: \"\n");
   std::string key = pam.Enroll("alice", "phone");
   AvoidStepBoundary();
   PamRun run = pam.Authenticate("alice", CodeAt(key, -30));
   assert_int_equal(run.result, PAM_AUTH_ERR);  // window=0 from the file
-  assert_string_equal(run.last_prompt.c_str(), "Code from your phone:");
+  assert_string_equal(run.last_prompt.c_str(), "Code from your phone: ");
   pam.SetModuleArgs("window=1 [prompt=Token code: ]");
   run = pam.Authenticate("alice", CodeAt(key, -30));
   assert_int_equal(run.result, PAM_SUCCESS);
