@@ -72,7 +72,8 @@ Result<SecretBytes> Base32Decode(std::string_view text) {
         "base32 key has an impossible length (a character is missing "
         "or extra)");
   }
-  if (padding > 0 && (letters + padding) % 8 != 0) {
+  // Padding, if present, must fill exactly the last group: no more, no less.
+  if (padding > 0 && padding != (8 - tail) % 8) {
     return Status::InvalidArgument("base32 key has the wrong amount of '=' padding");
   }
   if ((buffer & ((1u << bits) - 1)) != 0) {

@@ -205,6 +205,12 @@ Status FileStore::Transact(std::string_view user, bool write, const StateUpdater
   if (!locked.ok()) return locked.status();
   Result<std::vector<Device>> devices = ReadDevicesAt(dir->get(), *paths);  // now stable
   if (!devices.ok()) return devices.status();
+  if (devices->empty()) {
+    // The last device was removed while we waited for the lock; our open may have created the
+    // state file again. Remove it: a user without devices has no files.
+    unlinkat(dir->get(), paths->state_name.c_str(), 0);
+    return update({}, empty_state);
+  }
   Result<StateFile> old = ParseStateFile(locked->file);
   if (!old.ok()) return old.status().WithContext(paths->state_path);
   UserState state = old->state;
@@ -220,14 +226,15 @@ Status FileStore::EditDevices(std::string_view user, const DeviceEditor& edit) {
   if (!dir.ok()) return dir.status();
   Result<LockedState> locked = LockState(dir->get(), *paths);
   if (!locked.ok()) return locked.status();
-  Result<std::vector<Device>> devices = ReadDevicesAt(dir->get(), *paths);
-  if (!devices.ok()) return devices.status();
-  const bool new_user = devices->empty();
-  if (Status s = edit(*devices); !s.ok()) {
-    // Do not leave a lock file behind for a user who still has no devices.
-    if (new_user) unlinkat(dir->get(), paths->state_name.c_str(), 0);
+  // An empty state file was just created by us (or by a crash right after creation): on any
+  // failure below, do not leave it behind.
+  auto drop_new_state = [&](Status s) {
+    if (locked->file.empty()) unlinkat(dir->get(), paths->state_name.c_str(), 0);
     return s;
-  }
+  };
+  Result<std::vector<Device>> devices = ReadDevicesAt(dir->get(), *paths);
+  if (!devices.ok()) return drop_new_state(devices.status());
+  if (Status s = edit(*devices); !s.ok()) return drop_new_state(s);
   if (devices->empty()) {
     // The last device went: remove both files (the state first, while we hold its lock).
     if (unlinkat(dir->get(), paths->state_name.c_str(), 0) != 0 && errno != ENOENT) {
@@ -240,15 +247,16 @@ Status FileStore::EditDevices(std::string_view user, const DeviceEditor& edit) {
     return Status::Ok();
   }
   Result<SecretBytes> text = SerializeDeviceFile(*devices);
-  if (!text.ok()) return text.status();
+  if (!text.ok()) return drop_new_state(text.status());
+  if (locked->file.empty()) {
+    // A new user: give the state file its full size before the device exists, so that a full
+    // disk fails the enrollment rather than a later login.
+    int err = posix_fallocate(locked->fd.get(), 0, kStateFileSize);
+    if (err != 0) return drop_new_state(ErrnoStatus("cannot allocate " + paths->state_path, err));
+  }
   if (Status s = ReplaceFileAtomically(dir->get(), paths->name, paths->path, text->view());
       !s.ok()) {
-    return s;
-  }
-  if (locked->file.empty()) {
-    // A new user: give the state file its full size now, while the disk has room.
-    int err = posix_fallocate(locked->fd.get(), 0, kStateFileSize);
-    if (err != 0) return ErrnoStatus("cannot allocate " + paths->state_path, err);
+    return drop_new_state(s);
   }
   return Status::Ok();
 }

@@ -160,8 +160,16 @@ Result<SecretBytes> SerializeDeviceFile(const std::vector<Device>& devices) {
       "# pam_totp devices: secrets. Managed by totpctl; format in totp-store(5).\n");
   out.Append(kDevicesMagic);
   out.Append("\n");
-  for (const Device& d : devices) {
+  for (size_t i = 0; i < devices.size(); ++i) {
+    const Device& d = devices[i];
     if (Status s = ValidateDevice(d); !s.ok()) return s.WithContext("device '" + d.name + "'");
+    // Never write what ParseDeviceFile refuses: that file would lock the user out for good.
+    for (size_t j = 0; j < i; ++j) {
+      if (devices[j].id == d.id) return Status::AlreadyExists("two devices have the id " + d.id);
+      if (devices[j].name == d.name) {
+        return Status::AlreadyExists("two devices are named '" + d.name + "'");
+      }
+    }
     out.Append("device id=" + d.id + " name=" + PercentEncode(d.name) +
                " algorithm=" + std::string(AlgorithmName(d.algorithm)) +
                " digits=" + std::to_string(d.digits) + " period=" + std::to_string(d.period) +
