@@ -10,3 +10,8 @@ add_test(NAME module_exports
 set_tests_properties(module_exports PROPERTIES LABELS integration)
 
 pamtotp_add_test(decision_test SOURCES decision_test.cc LABELS unit LIBS pamtotp_pamglue)
+
+# pam_try: one authentication through libpam with a private service directory (the demo).
+add_executable(pam_try tools/pam_try.cc)
+target_link_libraries(pam_try PRIVATE ${PAM_LIBRARY} pamtotp_warnings pamtotp_hardening)
+target_include_directories(pam_try PRIVATE ${PAM_INCLUDE_DIR})
