@@ -1,0 +1,237 @@
+#include "setup_tool/args.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/device.h"
+#include "core/store_path.h"
+
+namespace pamtotp::totpctl {
+namespace {
+
+// Which commands accept an option.
+constexpr unsigned kForEnroll = 1;
+constexpr unsigned kForList = 2;
+constexpr unsigned kForRemove = 4;
+constexpr unsigned kForAll = kForEnroll | kForList | kForRemove;
+
+struct OptionSpec {
+  std::string_view name;
+  bool takes_value;
+  unsigned commands;
+};
+
+constexpr OptionSpec kOptions[] = {
+    {"--config", true, kForAll},
+    {"--store", true, kForAll},
+    {"--user", true, kForAll},
+    {"--help", false, kForAll},
+    {"--version", false, kForAll},
+    {"--name", true, kForEnroll},
+    {"--algorithm", true, kForEnroll},
+    {"--digits", true, kForEnroll},
+    {"--period", true, kForEnroll},
+    {"--issuer", true, kForEnroll},
+    {"--qr", true, kForEnroll},
+    {"--no-confirm", false, kForEnroll},
+    {"--json", false, kForEnroll | kForList},
+    {"--yes", false, kForRemove},
+};
+
+const OptionSpec* FindOption(std::string_view name) {
+  for (const OptionSpec& spec : kOptions) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+unsigned CommandMask(Command command) {
+  switch (command) {
+    case Command::kEnroll:
+      return kForEnroll;
+    case Command::kList:
+      return kForList;
+    case Command::kRemove:
+      return kForRemove;
+    case Command::kNone:
+      return kForAll;
+  }
+  return 0;
+}
+
+std::string_view CommandName(Command command) {
+  switch (command) {
+    case Command::kEnroll:
+      return "enroll";
+    case Command::kList:
+      return "list";
+    case Command::kRemove:
+      return "remove";
+    case Command::kNone:
+      return "totpctl";
+  }
+  return "totpctl";
+}
+
+Status Usage(std::string message) { return Status::InvalidArgument(std::move(message)); }
+
+Status ApplyGlobal(Options& o, std::string_view name, std::string_view value) {
+  if (name == "--config") {
+    if (value.empty()) return Usage("--config needs a file name");
+    o.config_path = std::string(value);
+  } else if (name == "--store") {
+    if (Status s = ValidateStoreTemplate(value); !s.ok()) return Usage("--store: " + s.message());
+    o.store = std::string(value);
+  } else if (name == "--user") {
+    if (Status s = ValidateUserName(value); !s.ok()) return Usage("--user: " + s.message());
+    o.user = std::string(value);
+  } else if (name == "--help") {
+    o.help = true;
+  } else if (name == "--version") {
+    o.version = true;
+  }
+  return Status::Ok();
+}
+
+Status ApplyCommandOption(Options& o, std::string_view name, std::string_view value) {
+  if (name == "--name") {
+    if (Status s = ValidateDeviceName(value); !s.ok()) return Usage("--name: " + s.message());
+    o.name = std::string(value);
+  } else if (name == "--algorithm") {
+    std::optional<HashAlgorithm> algorithm = ParseAlgorithm(value);
+    if (!algorithm) return Usage("--algorithm must be sha1, sha256 or sha512");
+    o.algorithm = *algorithm;
+  } else if (name == "--digits") {
+    if (value != "6" && value != "8") return Usage("--digits must be 6 or 8");
+    o.digits = value == "6" ? 6 : 8;
+  } else if (name == "--period") {
+    if (value != "30" && value != "60") return Usage("--period must be 30 or 60 (seconds)");
+    o.period = value == "30" ? 30 : 60;
+  } else if (name == "--issuer") {
+    if (Status s = CheckIssuer(value); !s.ok()) return Usage("--issuer: " + s.message());
+    o.issuer = std::string(value);
+  } else if (name == "--qr") {
+    if (value != "utf8" && value != "none") return Usage("--qr must be utf8 or none");
+    o.qr = value == "utf8" ? QrMode::kUtf8 : QrMode::kNone;
+  } else if (name == "--no-confirm") {
+    o.confirm = false;
+  } else if (name == "--json") {
+    o.json = true;
+  } else if (name == "--yes") {
+    o.yes = true;
+  }
+  return Status::Ok();
+}
+
+Status TakeCommand(Options& o, std::vector<std::string_view>& operands) {
+  if (operands.empty()) return Status::Ok();
+  std::string_view word = operands.front();
+  if (word == "enroll") {
+    o.command = Command::kEnroll;
+  } else if (word == "list") {
+    o.command = Command::kList;
+  } else if (word == "remove") {
+    o.command = Command::kRemove;
+  } else {
+    return Usage("unknown command '" + std::string(word) + "'; the commands are enroll, list " +
+                 "and remove");
+  }
+  operands.erase(operands.begin());
+  return Status::Ok();
+}
+
+// Checks what the command needs once the whole line is read.
+Status CheckCommand(Options& o, const std::vector<std::string_view>& seen,
+                    const std::vector<std::string_view>& operands) {
+  for (std::string_view name : seen) {
+    if ((FindOption(name)->commands & CommandMask(o.command)) == 0) {
+      return Usage(std::string(name) + " does not apply to " + std::string(CommandName(o.command)));
+    }
+  }
+  if (o.help || o.version) return Status::Ok();
+  if (o.command == Command::kNone) {
+    return Usage("no command given; use enroll, list or remove");
+  }
+  if (o.command == Command::kRemove) {
+    if (operands.empty()) return Usage("remove needs the NAME of a device (see totpctl list)");
+    if (operands.size() > 1) return Usage("remove takes one device name (quote names with spaces)");
+    o.device = std::string(operands.front());
+    return Status::Ok();
+  }
+  if (!operands.empty()) {
+    return Usage(std::string(CommandName(o.command)) + " takes no operand '" +
+                 std::string(operands.front()) + "'");
+  }
+  if (o.json && o.qr == QrMode::kUtf8 &&
+      std::find(seen.begin(), seen.end(), "--qr") != seen.end()) {
+    return Usage("--qr utf8 does not go with --json (standard output holds only the JSON)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status CheckIssuer(std::string_view issuer) {
+  if (issuer.empty()) return Status::InvalidArgument("the issuer is empty");
+  if (issuer.size() > 100) return Status::InvalidArgument("the issuer is over 100 characters");
+  for (char c : issuer) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f || c == ':' || c == '&' || c == '#' || c == '?' || c == '+') {
+      return Status::InvalidArgument(
+          "the issuer must not contain ':', '&', '#', '?', '+' or control characters "
+          "(authenticator apps mangle them)");
+    }
+  }
+  std::string lower(issuer);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower == "steam") {
+    return Status::InvalidArgument(
+        "the issuer 'Steam' makes FreeOTP, FreeOTP+ and Ente Auth show Steam's 5-character "
+        "codes; pick another issuer");
+  }
+  return Status::Ok();
+}
+
+Result<Options> ParseArgs(const std::vector<std::string_view>& args) {
+  Options o;
+  std::vector<std::string_view> seen;
+  std::vector<std::string_view> operands;
+  bool options_done = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (options_done || arg.size() < 2 || arg[0] != '-') {
+      operands.push_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      options_done = true;
+      continue;
+    }
+    if (arg == "-h") arg = "--help";
+    size_t eq = arg.find('=');
+    std::string_view name = arg.substr(0, eq);
+    const OptionSpec* spec = FindOption(name);
+    if (spec == nullptr) return Usage("unknown option '" + std::string(name) + "'");
+    std::string_view value;
+    if (eq != std::string_view::npos) {
+      if (!spec->takes_value) return Usage(std::string(name) + " takes no value");
+      value = arg.substr(eq + 1);
+    } else if (spec->takes_value) {
+      if (i + 1 >= args.size()) return Usage(std::string(name) + " needs a value");
+      value = args[++i];
+    }
+    if (std::find(seen.begin(), seen.end(), spec->name) != seen.end()) {
+      return Usage(std::string(name) + " is given twice");
+    }
+    seen.push_back(spec->name);
+    Status s = spec->commands == kForAll ? ApplyGlobal(o, name, value)
+                                         : ApplyCommandOption(o, name, value);
+    if (!s.ok()) return s;
+  }
+  if (Status s = TakeCommand(o, operands); !s.ok()) return s;
+  if (Status s = CheckCommand(o, seen, operands); !s.ok()) return s;
+  return o;
+}
+
+}  // namespace pamtotp::totpctl

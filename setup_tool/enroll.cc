@@ -1,0 +1,261 @@
+// totpctl enroll: new key -> shown to the user -> code typed back -> saved -> code marked used.
+// Nothing is written before the typed code matches, so stopping at any point (Ctrl-C, end of
+// input, a wrong code) leaves the store as it was.
+#include <limits.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <string>
+
+#include "core/base32.h"
+#include "core/otpauth_uri.h"
+#include "core/random.h"
+#include "core/verifier.h"
+#include "setup_tool/commands.h"
+#include "setup_tool/confirm.h"
+#include "setup_tool/json.h"
+#include "setup_tool/qr.h"
+#include "setup_tool/terminal.h"
+
+namespace pamtotp::totpctl {
+namespace {
+
+std::string NameTakenMessage(const std::string& name, const std::string& user) {
+  return "a device named '" + name + "' already exists for " + user +
+         "; pick another --name or remove it first";
+}
+
+std::string TooManyMessage(const std::string& user) {
+  return user + " already has " + std::to_string(kMaxDevices) +
+         " devices, the most allowed; remove one first";
+}
+
+// "device", then "device-2", "device-3"...: the first that is free.
+std::string FirstFreeName(const std::vector<Device>& devices) {
+  std::string name = "device";
+  for (size_t n = 2; FindDeviceByName(devices, name) != nullptr; ++n) {
+    name = "device-" + std::to_string(n);
+  }
+  return name;
+}
+
+// --issuer, else the configured issuer, else the host name. Returns an exit status.
+int ChooseIssuer(const Options& options, const Config& config, std::string& issuer) {
+  if (options.issuer) {
+    issuer = *options.issuer;  // checked by the parser
+    return kExitOk;
+  }
+  if (!config.issuer.empty()) {
+    if (Status s = CheckIssuer(config.issuer); !s.ok()) {
+      return Fail(kExitFailed, "the configured issuer cannot be used: " + s.message() +
+                                   "; fix issuer= in the configuration or pass --issuer");
+    }
+    issuer = config.issuer;
+    return kExitOk;
+  }
+  char host[HOST_NAME_MAX + 1] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') {
+    return Fail(kExitFailed, "cannot read this host's name; pass --issuer");
+  }
+  if (Status s = CheckIssuer(host); !s.ok()) {
+    return Fail(kExitFailed, "the host name cannot be the issuer: " + s.message() +
+                                 "; pass --issuer or set issuer= in the configuration");
+  }
+  issuer = host;
+  return kExitOk;
+}
+
+Result<Device> NewDevice(const Options& options, const std::string& name) {
+  Device device;
+  Result<SecretBytes> secret = GenerateSecret(options.algorithm);
+  if (!secret.ok()) return secret.status();
+  Result<std::string> id = GenerateDeviceId();
+  if (!id.ok()) return id.status();
+  device.id = std::move(id).value();
+  device.name = name;
+  device.secret = std::move(secret).value();
+  device.algorithm = options.algorithm;
+  device.digits = options.digits;
+  device.period = options.period;
+  device.created = std::time(nullptr);
+  return device;
+}
+
+// What the user copies into the app: the key in groups of four, and the whole URI.
+struct Enrollment {
+  std::string user;
+  std::string issuer;
+  SecretBytes key;  // base32, no spaces
+  SecretBytes uri;
+};
+
+Status ShowJson(const Device& device, const Enrollment& e) {
+  JsonWriter json;
+  json.BeginObject();
+  json.Key("user");
+  json.String(e.user);
+  json.Key("name");
+  json.String(device.name);
+  json.Key("id");
+  json.String(device.id);
+  json.Key("issuer");
+  json.String(e.issuer);
+  json.Key("algorithm");
+  json.String(AlgorithmName(device.algorithm));
+  json.Key("digits");
+  json.Number(device.digits);
+  json.Key("period");
+  json.Number(device.period);
+  json.Key("created");
+  json.Number(device.created);
+  json.Key("secret");
+  json.String(e.key.view());
+  json.Key("uri");
+  json.String(e.uri.view());
+  json.EndObject();
+  return WriteOut(json.text().view());
+}
+
+Status ShowText(const Device& device, const Enrollment& e, QrMode qr) {
+  SecretBytes out;
+  if (qr == QrMode::kUtf8) {
+    Result<SecretBytes> drawing = RenderQrCode(e.uri);
+    if (!drawing.ok()) return drawing.status();
+    out.Append("Scan this QR code with your authenticator app:\n\n");
+    out.Append(*drawing);
+    out.Append("\nOr add the account by hand:\n");
+  } else {
+    out.Append("Add this account to your authenticator app:\n");
+  }
+  out.Append("  Key:       ");
+  for (size_t i = 0; i < e.key.size(); ++i) {
+    if (i > 0 && i % 4 == 0) out.push_back(' ');
+    out.push_back(static_cast<char>(e.key.data()[i]));
+  }
+  out.Append("\n  URI:       ");
+  out.Append(e.uri);
+  out.Append("\n  Issuer:    " + e.issuer + "\n  Account:   " + e.user +
+             "\n  Settings:  time-based, ");
+  out.Append(AlgorithmName(device.algorithm));
+  out.Append(", " + std::to_string(device.digits) + " digits, " + std::to_string(device.period) +
+             " seconds\n\n");
+  return WriteOut(out.view());
+}
+
+// APPS.md section 4, rules 3-5: settings some apps accept and then silently ignore.
+void PrintWarnings(const Device& device, bool confirm) {
+  const std::string tail = confirm ? "; the code you type next shows whether your app got it right"
+                                   : "; check a code from your app before relying on this device";
+  if (device.algorithm != HashAlgorithm::kSha1) {
+    const std::string name(AlgorithmName(device.algorithm));
+    WriteErr(
+        "Warning: Microsoft Authenticator, Authy and Google Authenticator for Android "
+        "before late 2023 ignore " +
+        name + " and show wrong codes" + tail +
+        ". Google Authenticator for iOS reportedly refuses keys this long.\n");
+  }
+  if (device.digits != 6) {
+    WriteErr(
+        "Warning: Microsoft Authenticator and Google Authenticator for Android before "
+        "mid-2023 ignore digits=" +
+        std::to_string(device.digits) + " and show 6-digit codes" + tail + ".\n");
+  }
+  if (device.period != 30) {
+    WriteErr(
+        "Warning: Google Authenticator for Android, Microsoft Authenticator and Authy "
+        "ignore period=" +
+        std::to_string(device.period) + " and show a new code every 30 seconds" + tail + ".\n");
+  }
+}
+
+// Adds the device under the store's lock, checking the name and the count again: another
+// totpctl may have added devices since we looked.
+Status SaveDevice(Store& store, const std::string& user, const Device& device) {
+  return store.EditDevices(user, [&](std::vector<Device>& devices) {
+    if (FindDeviceByName(devices, device.name) != nullptr) {
+      return Status::AlreadyExists(NameTakenMessage(device.name, user));
+    }
+    if (devices.size() >= kMaxDevices) return Status::InvalidArgument(TooManyMessage(user));
+    for (const Device& d : devices) {
+      if (d.id == device.id) return Status::Internal("device id collision; run totpctl again");
+    }
+    devices.push_back(device.Clone());
+    return Status::Ok();
+  });
+}
+
+// Records the confirmed code as used, so the code typed during enrollment (perhaps seen by
+// someone nearby) cannot also log in.
+int MarkCodeUsed(Context& context, const Device& device, const Confirmation& confirmation) {
+  Result<Outcome> outcome =
+      VerifyCode(*context.store, context.user, confirmation.code, confirmation.at, 1);
+  const std::string saved = "device '" + device.name + "' was saved, but the code you typed ";
+  if (!outcome.ok()) {
+    return Fail(kExitFailed, saved + "could not be marked as used: " + outcome.status().message());
+  }
+  if (outcome->verdict != Verdict::kAccepted) {
+    return Fail(kExitFailed, saved + "was not accepted by the verifier; run totpctl list to check");
+  }
+  return kExitOk;
+}
+
+// Everything before the key is shown: checks the name and the device count, picks the
+// issuer, makes the key and the URI. Returns an exit status.
+int PrepareEnrollment(const Options& options, Context& context, Device& device, Enrollment& e) {
+  Result<std::vector<Device>> devices = context.store->ReadDevices(context.user);
+  if (!devices.ok()) return StoreFailure(devices.status());
+  const std::string name = options.name ? *options.name : FirstFreeName(*devices);
+  if (FindDeviceByName(*devices, name) != nullptr) {
+    return Fail(kExitFailed, NameTakenMessage(name, context.user));
+  }
+  if (devices->size() >= kMaxDevices) return Fail(kExitFailed, TooManyMessage(context.user));
+
+  e.user = context.user;
+  if (int exit = ChooseIssuer(options, context.config, e.issuer); exit != kExitOk) return exit;
+  Result<Device> made = NewDevice(options, name);
+  if (!made.ok()) return Fail(kExitFailed, made.status().message());
+  device = std::move(made).value();
+  e.key = Base32Encode(device.secret.bytes());
+  Result<SecretBytes> uri = BuildOtpauthUri(OtpauthKey{
+      e.issuer, e.user, device.secret.Clone(), device.algorithm, device.digits, device.period});
+  if (!uri.ok()) {
+    return Fail(kExitFailed, "cannot build the otpauth URI: " + uri.status().message());
+  }
+  e.uri = std::move(uri).value();
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunEnroll(const Options& options, Context& context) {
+  Device device;
+  Enrollment e;
+  if (int exit = PrepareEnrollment(options, context, device, e); exit != kExitOk) return exit;
+  Status shown = options.json ? ShowJson(device, e) : ShowText(device, e, options.qr);
+  if (!shown.ok()) return Fail(kExitFailed, shown.message() + "; nothing was saved");
+  PrintWarnings(device, options.confirm);
+
+  std::optional<Confirmation> confirmation;
+  if (options.confirm) {
+    confirmation = AskForCode(device);
+    if (!confirmation) return Fail(kExitNotConfirmed, "enrollment cancelled; nothing was saved");
+  }
+  if (Status s = SaveDevice(*context.store, context.user, device); !s.ok()) {
+    return StoreFailure(s);
+  }
+  if (confirmation) {
+    if (int exit = MarkCodeUsed(context, device, *confirmation); exit != kExitOk) return exit;
+  }
+  const std::string who = "device '" + device.name + "' for " + context.user;
+  const std::string done = confirmation
+                               ? "Enrolled " + who + ".\n"
+                               : "Saved " + who + " without checking a code from the app.\n";
+  if (options.json) {
+    WriteErr(done);
+  } else if (Status s = WriteOut(done); !s.ok()) {
+    return Fail(kExitFailed, s.message());
+  }
+  return kExitOk;
+}
+
+}  // namespace pamtotp::totpctl
