@@ -38,15 +38,55 @@ Status CheckSafeDirectory(int fd, const std::string& path) {
   return Status::Ok();
 }
 
+// A directory above the store: others must not be able to swap what lies below it. Writable
+// by others is allowed only with the sticky bit on a root-owned directory (like /tmp), where
+// nobody else can rename or remove our entries.
+Status CheckAncestor(int fd, const std::string& path) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return ErrnoStatus("cannot stat " + path, errno);
+  if (!TrustedOwner(st.st_uid)) {
+    return Status::PermissionDenied(path + " (above the store) is owned by uid " +
+                                    std::to_string(st.st_uid) + "; it must be owned by root");
+  }
+  bool shared_sticky = (st.st_mode & S_ISVTX) != 0 && st.st_uid == 0;
+  if ((st.st_mode & 022) != 0 && !shared_sticky) {
+    return Status::PermissionDenied(path + " (above the store) has mode " + Octal(st.st_mode) +
+                                    ", writable by others; the store must not be below it");
+  }
+  return Status::Ok();
+}
+
+// Opens `path` one component at a time from "/", never following a symlink, checking every
+// directory on the way (openssh's safe_path, done on descriptors so nothing can change
+// between the check and the use).
 Result<UniqueFd> OpenDirectory(const std::string& path) {
-  UniqueFd fd(open(path.c_str(), O_RDONLY | O_DIRECTORY | kOpenFlags));
-  if (!fd.valid()) {
-    int err = errno;
-    if (err == ENOENT) return Status::NotFound(path + " does not exist");
-    if (err == ELOOP || err == ENOTDIR) {
-      return Status::PermissionDenied(path + " is a symlink or not a directory");
+  if (path.empty() || path.front() != '/') {
+    return Status::InvalidArgument(path + " is not an absolute path");
+  }
+  UniqueFd fd(open("/", O_RDONLY | O_DIRECTORY | kOpenFlags));
+  if (!fd.valid()) return ErrnoStatus("cannot open /", errno);
+  std::string walked;
+  size_t start = 1;
+  while (start < path.size()) {
+    if (Status s = CheckAncestor(fd.get(), walked.empty() ? "/" : walked); !s.ok()) return s;
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    std::string part = path.substr(start, end - start);
+    start = end + 1;
+    if (part.empty()) continue;
+    walked += "/" + part;
+    UniqueFd next(openat(fd.get(), part.c_str(), O_RDONLY | O_DIRECTORY | kOpenFlags));
+    if (!next.valid()) {
+      int err = errno;
+      if (err == ENOENT) return Status::NotFound(walked + " does not exist");
+      if (err == ELOOP || err == ENOTDIR) {
+        return Status::PermissionDenied(walked +
+                                        " is a symlink or not a directory; give the "
+                                        "store's real path");
+      }
+      return ErrnoStatus("cannot open directory " + walked, err);
     }
-    return ErrnoStatus("cannot open directory " + path, err);
+    fd = std::move(next);
   }
   if (Status s = CheckSafeDirectory(fd.get(), path); !s.ok()) return s;
   return fd;

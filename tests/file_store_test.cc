@@ -326,6 +326,33 @@ void RefusesStoreDirectoryOthersCanWrite(void**) {
               store_dir + " has mode 0770, writable by others; run chmod 700 " + store_dir);
 }
 
+// Every directory above the store is checked too (openssh's safe_path): one that others can
+// write lets them swap the store for their own; a symlink anywhere is refused.
+void RefusesUnsafeDirectoriesAboveTheStore(void**) {
+  testing::TempDir dir;
+  std::string open_dir = dir.File("open");
+  std::string store_dir = open_dir + "/store";
+  assert_int_equal(mkdir(open_dir.c_str(), 0700), 0);
+  assert_int_equal(mkdir(store_dir.c_str(), 0700), 0);
+  assert_int_equal(chmod(open_dir.c_str(), 0777), 0);
+  std::unique_ptr<Store> store = OpenStore(store_dir + "/%u.totp");
+  ExpectError(store->ReadDevices("alice").status(), Status::Code::kPermissionDenied,
+              open_dir +
+                  " (above the store) has mode 0777, writable by others; the store "
+                  "must not be below it");
+  // A root-owned sticky directory such as /tmp is fine: nobody else can rename our entries.
+  if (geteuid() == 0) {
+    assert_int_equal(chmod(open_dir.c_str(), 01777), 0);
+    assert_true(store->ReadDevices("alice").ok());
+  }
+  assert_int_equal(chmod(open_dir.c_str(), 0700), 0);
+  std::string link = dir.File("link");
+  assert_int_equal(symlink(open_dir.c_str(), link.c_str()), 0);
+  std::unique_ptr<Store> via_link = OpenStore(link + "/store/%u.totp");
+  ExpectError(via_link->ReadDevices("alice").status(), Status::Code::kPermissionDenied,
+              link + " is a symlink or not a directory; give the store's real path");
+}
+
 void MissingFixedStoreDirectoryIsAnError(void**) {
   testing::TempDir dir;
   std::string missing = dir.File("nope");
@@ -464,6 +491,7 @@ int main() {
       cmocka_unit_test(CorruptDevicesFileNamesPathAndLine),
       cmocka_unit_test(DamagedStateFileIsCorruption),
       cmocka_unit_test(RefusesStoreDirectoryOthersCanWrite),
+      cmocka_unit_test(RefusesUnsafeDirectoriesAboveTheStore),
       cmocka_unit_test(MissingFixedStoreDirectoryIsAnError),
       cmocka_unit_test(MissingPerUserDirectoryReadsAsNoDevices),
       cmocka_unit_test(RefusesHostileUserNamesAndTemplates),
