@@ -2,7 +2,6 @@
 
 #include <security/pam_appl.h>
 #include <sys/stat.h>
-#include <syslog.h>
 
 #include <cstdarg>
 #include <cstdio>
@@ -18,7 +17,7 @@
 
 namespace pamtotp::testing {
 
-void Capture(const char* format, va_list args);
+__attribute__((format(printf, 1, 0))) void Capture(const char* format, va_list args);
 
 namespace {
 
@@ -135,6 +134,12 @@ PamRun PamFixture::Authenticate(const std::string& user, const std::string& answ
 // glibc's syslog entry points, defined in the test executable so that the module's
 // pam_syslog lines (libpam calls __syslog_chk) are captured instead of sent to /dev/log.
 extern "C" {
+__attribute__((format(printf, 3, 4))) void __syslog_chk(int, int, const char* format, ...);
+__attribute__((format(printf, 3, 0))) void __vsyslog_chk(int, int, const char* format,
+                                                         va_list args);
+__attribute__((format(printf, 2, 3))) void syslog(int, const char* format, ...);
+__attribute__((format(printf, 2, 0))) void vsyslog(int, const char* format, va_list args);
+
 void __syslog_chk(int, int, const char* format, ...) {
   va_list args;
   va_start(args, format);
