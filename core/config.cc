@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <optional>
 #include <vector>
 
 #include "core/safe_file.h"
@@ -22,6 +23,17 @@ std::string_view Trim(std::string_view text) {
   return text;
 }
 
+// A whole decimal number in [low, high], or nullopt.
+std::optional<int64_t> ParseBounded(std::string_view value, int64_t low, int64_t high) {
+  int64_t number = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
+  if (value.empty() || ec != std::errc() || end != value.data() + value.size() || number < low ||
+      number > high) {
+    return std::nullopt;
+  }
+  return number;
+}
+
 }  // namespace
 
 Status ApplySetting(Config& config, std::string_view key, std::string_view value,
@@ -33,13 +45,21 @@ Status ApplySetting(Config& config, std::string_view key, std::string_view value
     if (Status s = ValidateStoreTemplate(value); !s.ok()) return bad(s.message());
     config.store = std::string(value);
   } else if (key == "window") {
-    int window = -1;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), window);
-    if (ec != std::errc() || end != value.data() + value.size() || window < 0 ||
-        window > kMaxWindow) {
-      return bad("must be a whole number from 0 to " + std::to_string(kMaxWindow));
-    }
-    config.window = window;
+    std::optional<int64_t> n = ParseBounded(value, 0, kMaxWindow);
+    if (!n) return bad("must be a whole number from 0 to " + std::to_string(kMaxWindow));
+    config.window = static_cast<int>(*n);
+  } else if (key == "max_failures") {
+    std::optional<int64_t> n = ParseBounded(value, 1, kMaxMaxFailures);
+    if (!n) return bad("must be a whole number from 1 to " + std::to_string(kMaxMaxFailures));
+    config.max_failures = static_cast<int>(*n);
+  } else if (key == "lockout_time") {
+    std::optional<int64_t> n = ParseBounded(value, 0, kMaxLockoutTime);
+    if (!n) return bad("must be seconds from 0 (until unlocked) to one year");
+    config.lockout_time = *n;
+  } else if (key == "hotp_window") {
+    std::optional<int64_t> n = ParseBounded(value, 1, kMaxHotpWindow);
+    if (!n) return bad("must be a whole number from 1 to " + std::to_string(kMaxHotpWindow));
+    config.hotp_window = static_cast<int>(*n);
   } else if (key == "prompt") {
     if (value.empty() || value.size() > 200) return bad("must be 1 to 200 characters");
     for (char c : value) {

@@ -6,6 +6,7 @@
 #ifndef PAMTOTP_CORE_CONFIG_H_
 #define PAMTOTP_CORE_CONFIG_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,9 @@ namespace pamtotp {
 inline constexpr std::string_view kDefaultConfigPath = "/etc/security/pam_totp.conf";
 inline constexpr std::string_view kDefaultStoreTemplate = "/var/lib/pam_totp/%u.totp";
 inline constexpr int kMaxWindow = 10;
+inline constexpr int kMaxHotpWindow = 100;
+inline constexpr int kMaxMaxFailures = 1000;
+inline constexpr int64_t kMaxLockoutTime = 366LL * 24 * 3600;
 inline constexpr size_t kMaxConfigFileSize = 64 * 1024;
 
 struct Config {
@@ -23,6 +27,12 @@ struct Config {
   int window = 1;                            // steps accepted either side of now
   std::string prompt = "Verification code: ";
   std::string issuer;  // shown in authenticator apps; empty: host name
+  // Consecutive failures after which the user is locked out (NIST SP 800-63B: at most 100).
+  int max_failures = 20;
+  // Seconds a lockout lasts; 0 = until "totpctl unlock".
+  int64_t lockout_time = 900;
+  // HOTP devices: how many counters ahead of the last used one a code may be.
+  int hotp_window = 10;
 };
 
 // Applies one "key=value" setting. `origin` ("pam_totp.conf line 3", "module argument") is

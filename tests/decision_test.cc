@@ -33,11 +33,11 @@ void OptionsParseAndRefuse(void**) {
   assert_int_equal(options->config.window, 3);
   assert_string_equal(options->config.store.c_str(), "/srv/totp/%u.totp");
 
-  const char* unknown[] = {config.c_str(), "use_first_pass"};
+  const char* unknown[] = {config.c_str(), "use_frist_pass"};
   auto bad = pamtotp::pam::ParseOptions(2, unknown);
   assert_false(bad.ok());
   assert_string_equal(bad.status().message().c_str(),
-                      "module argument: unknown option 'use_first_pass'");
+                      "module argument: unknown option 'use_frist_pass'");
 
   std::string missing = "config=" + dir.File("missing.conf");
   const char* absent[] = {missing.c_str()};
