@@ -4,6 +4,13 @@
 
 namespace pamtotp {
 
+Enrollment Enrollment::Clone() const {
+  Enrollment out;
+  for (const Device& d : devices) out.devices.push_back(d.Clone());
+  out.recovery = recovery;
+  return out;
+}
+
 DeviceState* UserState::Find(std::string_view id) {
   for (DeviceState& d : devices) {
     if (d.id == id) return &d;

@@ -4,11 +4,13 @@
 #define PAMTOTP_CORE_DEVICE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/otp.h"
+#include "core/recovery.h"
 #include "core/secret_bytes.h"
 #include "core/status.h"
 
@@ -17,30 +19,57 @@ namespace pamtotp {
 inline constexpr size_t kMaxDevices = 32;
 inline constexpr size_t kMaxDeviceNameLength = 64;
 
+enum class OtpType {
+  kTotp,  // RFC 6238: the counter is the time step
+  kHotp,  // RFC 4226: the counter advances with each code the token shows
+};
+
 struct Device {
   std::string id;    // 16 hex characters; the state refers to devices by id, not name
   std::string name;  // unique per user, e.g. "My iPhone"
   SecretBytes secret;
   HashAlgorithm algorithm = HashAlgorithm::kSha1;
   int digits = 6;
-  int period = 30;      // seconds per step
+  int period = 30;      // TOTP: seconds per step
   int64_t created = 0;  // unix seconds
+  OtpType type = OtpType::kTotp;
+  uint64_t counter = 0;  // HOTP: the first counter value the token will show
 
   Device Clone() const {
-    return Device{id, name, secret.Clone(), algorithm, digits, period, created};
+    return Device{id, name, secret.Clone(), algorithm, digits, period, created, type, counter};
   }
+};
+
+// Everything enrolled for one user: the secrets file's contents.
+struct Enrollment {
+  std::vector<Device> devices;
+  std::optional<RecoverySet> recovery;
+
+  Enrollment Clone() const;
 };
 
 struct DeviceState {
   std::string id;
-  uint64_t last_step = 0;  // highest time step ever accepted on this device; 0 = never used
-  int64_t last_used = 0;   // unix seconds of that acceptance
+  // TOTP: the highest time step accepted; HOTP: the highest counter accepted. A code for this
+  // value or a lower one is never accepted again.
+  uint64_t last_step = 0;
+  int64_t last_used = 0;  // unix seconds of that acceptance; 0 = never used
+};
+
+// An HOTP token found ahead of the look-ahead window: the next code must be for counter + 1.
+struct PendingResync {
+  std::string device_id;
+  uint64_t counter = 0;
+  int64_t seen = 0;  // unix seconds; a resync must be finished within kResyncSeconds
 };
 
 struct UserState {
   std::vector<DeviceState> devices;
-  uint32_t failures = 0;     // consecutive failed attempts since the last success
-  int64_t last_failure = 0;  // unix seconds
+  uint32_t failures = 0;       // consecutive failed attempts since the last success
+  int64_t last_failure = 0;    // unix seconds
+  std::string recovery_id;     // the recovery set the mask below refers to
+  uint32_t recovery_used = 0;  // bit i set: code i of that set is spent
+  std::optional<PendingResync> resync;
 
   DeviceState* Find(std::string_view id);
   const DeviceState* Find(std::string_view id) const;

@@ -23,19 +23,19 @@
 
 namespace pamtotp {
 
-// Changes the device list in place. Returning an error writes nothing.
-using DeviceEditor = std::function<Status(std::vector<Device>& devices)>;
-// Reads the devices and changes the login state in place. Returning an error writes nothing.
-using StateUpdater = std::function<Status(const std::vector<Device>& devices, UserState& state)>;
+// Changes the user's devices and recovery codes in place. Returning an error writes nothing.
+using DeviceEditor = std::function<Status(Enrollment& enrollment)>;
+// Reads the enrollment and changes the login state in place. Returning an error writes
+// nothing.
+using StateUpdater = std::function<Status(const Enrollment& enrollment, UserState& state)>;
 
 class Store {
  public:
   virtual ~Store() = default;
 
-  virtual Result<std::vector<Device>> ReadDevices(std::string_view user) = 0;
+  virtual Result<Enrollment> ReadDevices(std::string_view user) = 0;
   // Devices and state together, as UpdateState would see them, without writing anything.
-  virtual Status ReadState(std::string_view user, std::vector<Device>& devices,
-                           UserState& state) = 0;
+  virtual Status ReadState(std::string_view user, Enrollment& enrollment, UserState& state) = 0;
   virtual Status EditDevices(std::string_view user, const DeviceEditor& edit) = 0;
   virtual Status UpdateState(std::string_view user, const StateUpdater& update) = 0;
   // Where the user's records are, for messages ("/var/lib/pam_totp/alice.totp").
@@ -43,8 +43,20 @@ class Store {
 };
 
 // The file backend: one devices file per user from `path_template` (see store_path.h) and a
-// state file beside it with ".state" appended. Validates the template.
+// state file beside it with ".state" appended. Validates the template. Its files and the
+// directories above them must belong to root (or to the effective uid, for an unprivileged
+// test). A "~/" template is refused here: see OpenFileStoreForUser.
 Result<std::unique_ptr<Store>> OpenFileStore(const std::string& path_template);
+
+// The store of one user, as pam_totp.so and totpctl reach it. Without '~' this is
+// OpenFileStore. With a "~/" template, '~' is the home directory in `user`'s passwd entry, and
+// the store serves that user only: its files must be owned by the user (or root) with mode
+// 0600 at most, the directories down to them by root or the user and not writable by others,
+// and when the process runs as root every call is made with the user's file system uid, gid
+// and groups (fs_identity.h), so that what it creates belongs to the user. A name without a
+// passwd entry gets a store that reads as "no devices" and refuses to enroll.
+Result<std::unique_ptr<Store>> OpenFileStoreForUser(const std::string& path_template,
+                                                    std::string_view user);
 
 }  // namespace pamtotp
 

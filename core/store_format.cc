@@ -2,9 +2,13 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
+#include <climits>
+#include <cstdint>
 #include <optional>
+#include <span>
 
 #include "core/base32.h"
 #include "core/otpauth_uri.h"
@@ -39,74 +43,180 @@ Status LineError(size_t line, const std::string& what) {
   return Status::Corruption("line " + std::to_string(line) + ": " + what);
 }
 
-Result<Device> ParseDeviceLine(std::string_view fields, size_t line) {
-  Device device;
-  enum Field { kId, kName, kAlgorithm, kDigits, kPeriod, kCreated, kSecret, kFieldCount };
-  static constexpr std::array<std::string_view, kFieldCount> kNames = {
-      "id", "name", "algorithm", "digits", "period", "created", "secret"};
-  std::array<bool, kFieldCount> seen{};
-  while (!fields.empty()) {
-    std::string_view pair = TakeToken(fields, ' ');
-    size_t eq = pair.find('=');
-    if (eq == std::string_view::npos) return LineError(line, "a field has no '='");
-    std::string_view key = pair.substr(0, eq);
-    std::string_view value = pair.substr(eq + 1);
-    size_t index = 0;
-    while (index < kFieldCount && kNames[index] != key) ++index;
-    if (index == kFieldCount) return LineError(line, "unknown field '" + std::string(key) + "'");
-    if (seen[index]) return LineError(line, "field '" + std::string(key) + "' appears twice");
-    seen[index] = true;
-    switch (static_cast<Field>(index)) {
-      case kId:
-        device.id = std::string(value);
-        break;
-      case kName: {
-        Result<std::string> name = PercentDecode(value);
-        if (!name.ok()) return LineError(line, "bad name: " + name.status().message());
-        device.name = std::move(name).value();
-        break;
+// The "key=value" fields of one line, each key known and given once.
+class Fields {
+ public:
+  static Result<Fields> Split(std::string_view text, std::span<const std::string_view> allowed,
+                              size_t line) {
+    Fields fields;
+    while (!text.empty()) {
+      std::string_view pair = TakeToken(text, ' ');
+      size_t eq = pair.find('=');
+      if (eq == std::string_view::npos) return LineError(line, "a field has no '='");
+      std::string_view key = pair.substr(0, eq);
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        return LineError(line, "unknown field '" + std::string(key) + "'");
       }
-      case kAlgorithm: {
-        std::optional<HashAlgorithm> algorithm = ParseAlgorithm(value);
-        if (!algorithm || AlgorithmName(*algorithm) != value) {
-          return LineError(line, "algorithm must be SHA1, SHA256 or SHA512");
-        }
-        device.algorithm = *algorithm;
-        break;
-      }
-      case kDigits:
-      case kPeriod:
-      case kCreated: {
-        std::optional<int64_t> number = ParseDecimal<int64_t>(value);
-        if (!number) return LineError(line, "field '" + std::string(key) + "' is not a number");
-        if (index != kCreated && *number > kMaxPeriod) {
-          return LineError(line, "field '" + std::string(key) + "' is out of range");
-        }
-        if (index == kCreated) device.created = *number;
-        if (index == kDigits) device.digits = static_cast<int>(*number);
-        if (index == kPeriod) device.period = static_cast<int>(*number);
-        break;
-      }
-      case kSecret: {
-        Result<SecretBytes> secret = Base32Decode(value);
-        if (!secret.ok()) return LineError(line, "bad secret: " + secret.status().message());
-        device.secret = std::move(secret).value();
-        break;
-      }
-      case kFieldCount:
-        break;
+      if (fields.Get(key)) return LineError(line, "field '" + std::string(key) + "' appears twice");
+      fields.items_.emplace_back(key, pair.substr(eq + 1));
     }
+    return fields;
   }
-  for (size_t i = 0; i < kFieldCount; ++i) {
-    if (!seen[i]) return LineError(line, "field '" + std::string(kNames[i]) + "' is missing");
+  std::optional<std::string_view> Get(std::string_view key) const {
+    for (const auto& [k, v] : items_) {
+      if (k == key) return v;
+    }
+    return std::nullopt;
   }
+
+ private:
+  std::vector<std::pair<std::string_view, std::string_view>> items_;
+};
+
+// Reads field `key` as a number in [low, high].
+template <typename Int>
+Status NumberField(const Fields& fields, std::string_view key, Int low, Int high, size_t line,
+                   Int& out) {
+  std::optional<std::string_view> text = fields.Get(key);
+  if (!text) return LineError(line, "field '" + std::string(key) + "' is missing");
+  std::optional<Int> number = ParseDecimal<Int>(*text);
+  if (!number) return LineError(line, "field '" + std::string(key) + "' is not a number");
+  if (*number < low || *number > high) {
+    return LineError(line, "field '" + std::string(key) + "' is out of range");
+  }
+  out = *number;
+  return Status::Ok();
+}
+
+constexpr std::array<std::string_view, 9> kDeviceFields = {
+    "id", "name", "type", "algorithm", "digits", "period", "counter", "created", "secret"};
+
+Result<Device> ParseDeviceLine(std::string_view text, size_t line) {
+  Result<Fields> fields = Fields::Split(text, kDeviceFields, line);
+  if (!fields.ok()) return fields.status();
+  for (std::string_view key : {"id", "name", "type", "algorithm", "digits", "created", "secret"}) {
+    if (!fields->Get(key)) return LineError(line, "field '" + std::string(key) + "' is missing");
+  }
+  Device device;
+  device.id = std::string(*fields->Get("id"));
+  Result<std::string> name = PercentDecode(*fields->Get("name"));
+  if (!name.ok()) return LineError(line, "bad name: " + name.status().message());
+  device.name = std::move(name).value();
+  std::string_view type = *fields->Get("type");
+  if (type != "totp" && type != "hotp") return LineError(line, "type must be totp or hotp");
+  device.type = type == "totp" ? OtpType::kTotp : OtpType::kHotp;
+  // Each type has its own moving part: a period for TOTP, a first counter for HOTP.
+  std::string_view own = device.type == OtpType::kTotp ? "period" : "counter";
+  std::string_view other = device.type == OtpType::kTotp ? "counter" : "period";
+  if (fields->Get(other)) {
+    return LineError(
+        line, "a " + std::string(type) + " device has no field '" + std::string(other) + "'");
+  }
+  // Digits and period only need to fit here: ValidateDevice below names their real limits.
+  if (device.type == OtpType::kTotp) {
+    if (Status s = NumberField(*fields, own, 0, kMaxPeriod, line, device.period); !s.ok()) {
+      return s;
+    }
+  } else if (Status s =
+                 NumberField<uint64_t>(*fields, own, 0, UINT64_MAX / 2, line, device.counter);
+             !s.ok()) {
+    return s;
+  }
+  std::optional<HashAlgorithm> algorithm = ParseAlgorithm(*fields->Get("algorithm"));
+  if (!algorithm || AlgorithmName(*algorithm) != *fields->Get("algorithm")) {
+    return LineError(line, "algorithm must be SHA1, SHA256 or SHA512");
+  }
+  device.algorithm = *algorithm;
+  if (Status s = NumberField(*fields, "digits", 0, kMaxPeriod, line, device.digits); !s.ok()) {
+    return s;
+  }
+  if (Status s = NumberField<int64_t>(*fields, "created", 0, INT64_MAX / 2, line, device.created);
+      !s.ok()) {
+    return s;
+  }
+  Result<SecretBytes> secret = Base32Decode(*fields->Get("secret"));
+  if (!secret.ok()) return LineError(line, "bad secret: " + secret.status().message());
+  device.secret = std::move(secret).value();
   if (Status s = ValidateDevice(device); !s.ok()) return LineError(line, s.message());
   return device;
 }
 
+std::string Hex(std::span<const uint8_t> bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (uint8_t b : bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+// Exactly out.size() bytes of lower-case hex.
+bool FromHex(std::string_view text, std::span<uint8_t> out) {
+  if (text.size() != out.size() * 2) return false;
+  for (size_t i = 0; i < out.size(); ++i) {
+    int value = 0;
+    for (char c : text.substr(i * 2, 2)) {
+      int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      if (digit < 0) return false;
+      value = value * 16 + digit;
+    }
+    out[i] = static_cast<uint8_t>(value);
+  }
+  return true;
+}
+
+bool IsRecoverySetId(std::string_view id) {
+  return id.size() == 16 && id.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+bool ValidScryptParams(const RecoveryParams& p) {
+  return p.log2_n >= 10 && p.log2_n <= 20 && p.r >= 1 && p.r <= 32 && p.p >= 1 && p.p <= 16;
+}
+
+constexpr std::string_view kBadScryptParams =
+    "scrypt parameters must be log2(N),r,p within 10-20, 1-32, 1-16";
+
+constexpr std::array<std::string_view, 5> kRecoveryFields = {"id", "created", "scrypt", "salt",
+                                                             "codes"};
+
+Result<RecoverySet> ParseRecoveryLine(std::string_view text, size_t line) {
+  Result<Fields> fields = Fields::Split(text, kRecoveryFields, line);
+  if (!fields.ok()) return fields.status();
+  for (std::string_view key : kRecoveryFields) {
+    if (!fields->Get(key)) return LineError(line, "field '" + std::string(key) + "' is missing");
+  }
+  RecoverySet set;
+  set.id = std::string(*fields->Get("id"));
+  if (!IsRecoverySetId(set.id)) return LineError(line, "the recovery set id is not 16 hex digits");
+  if (Status s = NumberField<int64_t>(*fields, "created", 0, INT64_MAX / 2, line, set.created);
+      !s.ok()) {
+    return s;
+  }
+  std::string_view params = *fields->Get("scrypt");
+  std::optional<int> log2_n = ParseDecimal<int>(TakeToken(params, ','));
+  std::optional<int> r = ParseDecimal<int>(TakeToken(params, ','));
+  std::optional<int> p = ParseDecimal<int>(params);
+  if (!log2_n || !r || !p || !ValidScryptParams(RecoveryParams{*log2_n, *r, *p})) {
+    return LineError(line, std::string(kBadScryptParams));
+  }
+  set.params = RecoveryParams{*log2_n, *r, *p};
+  if (!FromHex(*fields->Get("salt"), set.salt)) return LineError(line, "bad salt");
+  std::string_view codes = *fields->Get("codes");
+  if (codes.ends_with(',')) return LineError(line, "bad code hash");  // we never write one
+  while (!codes.empty()) {
+    std::array<uint8_t, kRecoveryHashBytes> hash{};
+    if (!FromHex(TakeToken(codes, ','), hash)) return LineError(line, "bad code hash");
+    if (set.hashes.size() == kMaxRecoveryCodes) return LineError(line, "too many recovery codes");
+    set.hashes.push_back(hash);
+  }
+  if (set.hashes.empty()) return LineError(line, "a recovery set without codes");
+  return set;
+}
+
 }  // namespace
 
-Result<std::vector<Device>> ParseDeviceFile(std::string_view text) {
+Result<Enrollment> ParseDeviceFile(std::string_view text) {
   if (text.size() > kMaxDeviceFileSize) {
     return Status::Corruption("the file is larger than " + std::to_string(kMaxDeviceFileSize) +
                               " bytes");
@@ -117,7 +227,8 @@ Result<std::vector<Device>> ParseDeviceFile(std::string_view text) {
   if (!text.empty() && text.back() != '\n') {
     return Status::Corruption("the file does not end with a newline (truncated?)");
   }
-  std::vector<Device> devices;
+  Enrollment enrollment;
+  std::vector<Device>& devices = enrollment.devices;
   bool have_magic = false;
   size_t line_number = 0;
   while (!text.empty()) {
@@ -136,7 +247,16 @@ Result<std::vector<Device>> ParseDeviceFile(std::string_view text) {
       have_magic = true;
       continue;
     }
-    if (!line.starts_with("device ")) return LineError(line_number, "expected a 'device' line");
+    if (line.starts_with("recovery ")) {
+      if (enrollment.recovery) return LineError(line_number, "a second recovery line");
+      Result<RecoverySet> set = ParseRecoveryLine(line.substr(9), line_number);
+      if (!set.ok()) return set.status();
+      enrollment.recovery = std::move(set).value();
+      continue;
+    }
+    if (!line.starts_with("device ")) {
+      return LineError(line_number, "expected a 'device' or 'recovery' line");
+    }
     Result<Device> device = ParseDeviceLine(line.substr(7), line_number);
     if (!device.ok()) return device.status();
     for (const Device& d : devices) {
@@ -149,10 +269,11 @@ Result<std::vector<Device>> ParseDeviceFile(std::string_view text) {
     devices.push_back(std::move(device).value());
   }
   if (!have_magic) return Status::Corruption("the file is empty (no header)");
-  return devices;
+  return enrollment;
 }
 
-Result<SecretBytes> SerializeDeviceFile(const std::vector<Device>& devices) {
+Result<SecretBytes> SerializeDeviceFile(const Enrollment& enrollment) {
+  const std::vector<Device>& devices = enrollment.devices;
   if (devices.size() > kMaxDevices) {
     return Status::InvalidArgument("at most " + std::to_string(kMaxDevices) + " devices per user");
   }
@@ -163,19 +284,38 @@ Result<SecretBytes> SerializeDeviceFile(const std::vector<Device>& devices) {
   for (size_t i = 0; i < devices.size(); ++i) {
     const Device& d = devices[i];
     if (Status s = ValidateDevice(d); !s.ok()) return s.WithContext("device '" + d.name + "'");
-    // Never write what ParseDeviceFile refuses: that file would lock the user out for good.
     for (size_t j = 0; j < i; ++j) {
-      if (devices[j].id == d.id) return Status::AlreadyExists("two devices have the id " + d.id);
       if (devices[j].name == d.name) {
         return Status::AlreadyExists("two devices are named '" + d.name + "'");
       }
+      if (devices[j].id == d.id) return Status::AlreadyExists("two devices have the id " + d.id);
     }
+    std::string moving = d.type == OtpType::kTotp ? " period=" + std::to_string(d.period)
+                                                  : " counter=" + std::to_string(d.counter);
     out.Append("device id=" + d.id + " name=" + PercentEncode(d.name) +
-               " algorithm=" + std::string(AlgorithmName(d.algorithm)) +
-               " digits=" + std::to_string(d.digits) + " period=" + std::to_string(d.period) +
-               " created=" + std::to_string(d.created) + " secret=");
+               " type=" + (d.type == OtpType::kTotp ? "totp" : "hotp") + " algorithm=" +
+               std::string(AlgorithmName(d.algorithm)) + " digits=" + std::to_string(d.digits) +
+               moving + " created=" + std::to_string(d.created) + " secret=");
     out.Append(Base32Encode(d.secret.bytes()));
     out.Append("\n");
+  }
+  if (enrollment.recovery) {
+    const RecoverySet& r = *enrollment.recovery;
+    if (r.hashes.empty() || r.hashes.size() > kMaxRecoveryCodes) {
+      return Status::InvalidArgument("a recovery set holds 1 to 32 codes");
+    }
+    if (!IsRecoverySetId(r.id)) {
+      return Status::InvalidArgument("the recovery set id is not 16 hex digits");
+    }
+    if (!ValidScryptParams(r.params)) return Status::InvalidArgument(std::string(kBadScryptParams));
+    if (r.created < 0 || r.created > INT64_MAX / 2) {
+      return Status::InvalidArgument("the recovery set's creation time is out of range");
+    }
+    std::string codes;
+    for (const auto& hash : r.hashes) codes += (codes.empty() ? "" : ",") + Hex(hash);
+    out.Append("recovery id=" + r.id + " created=" + std::to_string(r.created) + " scrypt=" +
+               std::to_string(r.params.log2_n) + "," + std::to_string(r.params.r) + "," +
+               std::to_string(r.params.p) + " salt=" + Hex(r.salt) + " codes=" + codes + "\n");
   }
   return out;
 }
@@ -207,6 +347,13 @@ Result<std::string> SerializeStateSlot(const UserState& state, uint64_t sequence
   for (const DeviceState& d : state.devices) {
     body += "device " + d.id + " " + std::to_string(d.last_step) + " " +
             std::to_string(d.last_used) + "\n";
+  }
+  if (!state.recovery_id.empty()) {
+    body += "recovery " + state.recovery_id + " " + std::to_string(state.recovery_used) + "\n";
+  }
+  if (state.resync) {
+    body += "resync " + state.resync->device_id + " " + std::to_string(state.resync->counter) +
+            " " + std::to_string(state.resync->seen) + "\n";
   }
   body += "sum " + Checksum(body) + "\n";
   if (body.size() > kStateSlotSize) return Status::InvalidArgument("the state is too large");
@@ -252,6 +399,20 @@ Result<StateSlot> ParseStateSlot(std::string_view slot) {
       d.last_step = *step;
       d.last_used = *used;
       out.state.devices.push_back(std::move(d));
+    } else if (key == "recovery") {
+      out.state.recovery_id = std::string(TakeToken(line, ' '));
+      std::optional<uint32_t> mask = ParseDecimal<uint32_t>(line);
+      if (out.state.recovery_id.size() != 16 || !mask) return SlotError("bad recovery line");
+      out.state.recovery_used = *mask;
+    } else if (key == "resync") {
+      PendingResync r;
+      r.device_id = std::string(TakeToken(line, ' '));
+      std::optional<uint64_t> counter = ParseDecimal<uint64_t>(TakeToken(line, ' '));
+      std::optional<int64_t> seen = ParseDecimal<int64_t>(line);
+      if (r.device_id.size() != 16 || !counter || !seen) return SlotError("bad resync line");
+      r.counter = *counter;
+      r.seen = *seen;
+      out.state.resync = std::move(r);
     } else {
       return SlotError("unknown line");
     }

@@ -4,8 +4,11 @@
 // Devices file (secrets, written rarely, atomically replaced):
 //   # comment lines
 //   pam_totp-devices 1
-//   device id=<16 hex> name=<percent-encoded> algorithm=SHA1 digits=6 period=30
-//          created=<unix s> secret=<base32>          (one line per device)
+//   device id=<16 hex> name=<percent-encoded> type=totp algorithm=SHA1 digits=6
+//          period=30 created=<unix s> secret=<base32>      (one line per device; an HOTP
+//          device has type=hotp and counter=<first counter> instead of period)
+//   recovery id=<16 hex> created=<unix s> scrypt=<log2 N>,<r>,<p> salt=<32 hex>
+//          codes=<32 hex>,<32 hex>,...                      (at most one line)
 //
 // State file (written on every login attempt, in place): two fixed-size slots of
 // kStateSlotSize bytes. Each holds a text record ending in a SHA-256 checksum line, padded with
@@ -29,8 +32,10 @@ inline constexpr size_t kMaxDeviceFileSize = 64 * 1024;
 inline constexpr size_t kStateSlotSize = 2048;
 inline constexpr size_t kStateFileSize = 2 * kStateSlotSize;
 
-Result<std::vector<Device>> ParseDeviceFile(std::string_view text);
-Result<SecretBytes> SerializeDeviceFile(const std::vector<Device>& devices);
+Result<Enrollment> ParseDeviceFile(std::string_view text);
+// Refuses what ParseDeviceFile would refuse (duplicate names or ids, bad fields), so a
+// written file can always be read back.
+Result<SecretBytes> SerializeDeviceFile(const Enrollment& enrollment);
 
 struct StateSlot {
   UserState state;

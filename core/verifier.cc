@@ -1,8 +1,9 @@
 #include "core/verifier.h"
 
-#include <optional>
+#include <algorithm>
 
 #include "core/otp.h"
+#include "core/recovery.h"
 
 namespace pamtotp {
 
@@ -23,86 +24,268 @@ Result<SecretBytes> NormalizeCode(std::string_view input) {
   return digits;
 }
 
+int64_t BackoffSeconds(uint32_t failures) {
+  if (failures < kBackoffAfter) return 0;
+  uint32_t doublings = std::min<uint32_t>(failures - kBackoffAfter, 6);
+  return std::min<int64_t>(int64_t{1} << doublings, kMaxBackoff);
+}
+
 namespace {
 
-struct Match {
-  size_t device = 0;
-  uint64_t step = 0;
-  int offset = 0;
+// What comparing one code with every candidate of every device found.
+struct Matches {
+  struct Hit {
+    size_t device = 0;
+    uint64_t counter = 0;  // time step or HOTP counter
+    int64_t offset = 0;
+  };
+  std::optional<Hit> fresh, replayed, resync, drift;
 };
 
-// Compares `code` with every step in the window of every device, without stopping early.
-Status FindMatches(const std::vector<Device>& devices, const UserState& state,
-                   const SecretBytes& code, int64_t now, int window, std::optional<Match>& fresh,
-                   std::optional<Match>& replayed) {
-  for (size_t i = 0; i < devices.size(); ++i) {
-    const Device& device = devices[i];
-    Result<uint64_t> current = TimeStep(now, device.period);
-    if (!current.ok()) return current.status();
-    const DeviceState* used = state.Find(device.id);
-    uint64_t last_step = used != nullptr ? used->last_step : 0;
-    for (int offset = -window; offset <= window; ++offset) {
+Status Compare(const Device& device, uint64_t counter, const SecretBytes& code, bool& equal) {
+  Result<uint32_t> value = Hotp(device.secret, counter, device.algorithm, device.digits);
+  if (!value.ok()) return value.status();
+  SecretBytes expected = FormatCode(*value, device.digits);
+  equal = ConstantTimeEquals(expected.view(), code.view());
+  return Status::Ok();
+}
+
+void Keep(std::optional<Matches::Hit>& slot, Matches::Hit hit) {
+  if (!slot) slot = hit;
+}
+
+Status MatchTotp(size_t index, const Device& device, const DeviceState* used,
+                 const SecretBytes& code, int64_t now, int window, Matches& m) {
+  Result<uint64_t> current = TimeStep(now, device.period);
+  if (!current.ok()) return current.status();
+  for (int64_t offset = -window; offset <= window; ++offset) {
+    if (offset < 0 && *current < static_cast<uint64_t>(-offset)) continue;
+    uint64_t step = *current + static_cast<uint64_t>(offset);
+    bool equal = false;
+    if (Status s = Compare(device, step, code, equal); !s.ok()) return s;
+    if (!equal) continue;
+    bool fresh = used == nullptr || step > used->last_step;
+    Keep(fresh ? m.fresh : m.replayed, {index, step, offset});
+  }
+  return Status::Ok();
+}
+
+// Only for a code that matched nothing: is it right for a step further away?
+Status FindDrift(size_t index, const Device& device, const SecretBytes& code, int64_t now,
+                 int window, Matches& m) {
+  Result<uint64_t> current = TimeStep(now, device.period);
+  if (!current.ok()) return current.status();
+  for (int64_t distance = window + 1; distance <= kDriftSteps; ++distance) {
+    for (int64_t offset : {-distance, distance}) {
       if (offset < 0 && *current < static_cast<uint64_t>(-offset)) continue;
-      uint64_t step = *current + static_cast<uint64_t>(static_cast<int64_t>(offset));
-      Result<uint32_t> value = Hotp(device.secret, step, device.algorithm, device.digits);
-      if (!value.ok()) return value.status();
-      SecretBytes expected = FormatCode(*value, device.digits);
-      if (!ConstantTimeEquals(expected.view(), code.view())) continue;
-      bool is_fresh = used == nullptr || step > last_step;
-      std::optional<Match>& slot = is_fresh ? fresh : replayed;
-      if (!slot) slot = Match{i, step, offset};
+      bool equal = false;
+      uint64_t step = *current + static_cast<uint64_t>(offset);
+      if (Status s = Compare(device, step, code, equal); !s.ok()) return s;
+      if (equal) Keep(m.drift, {index, step, offset});
     }
   }
   return Status::Ok();
 }
 
+Status MatchHotp(size_t index, const Device& device, const DeviceState* used,
+                 const UserState& state, const SecretBytes& code, int64_t now, int hotp_window,
+                 Matches& m) {
+  uint64_t next = used != nullptr ? std::max(used->last_step + 1, device.counter) : device.counter;
+  uint64_t end = next + static_cast<uint64_t>(hotp_window) + kHotpResyncRange;
+  for (uint64_t counter = next; counter < end; ++counter) {
+    bool equal = false;
+    if (Status s = Compare(device, counter, code, equal); !s.ok()) return s;
+    if (!equal) continue;
+    int64_t ahead = static_cast<int64_t>(counter - next);
+    bool resync_done = state.resync && state.resync->device_id == device.id &&
+                       now - state.resync->seen <= kResyncSeconds &&
+                       counter == state.resync->counter + 1;
+    if (ahead < hotp_window || resync_done) {
+      Keep(m.fresh, {index, counter, ahead});
+    } else {
+      Keep(m.resync, {index, counter, ahead});
+    }
+  }
+  // Codes just below the window are replays of counters already used.
+  for (uint64_t back = 1; back <= static_cast<uint64_t>(hotp_window) && back <= next; ++back) {
+    bool equal = false;
+    if (Status s = Compare(device, next - back, code, equal); !s.ok()) return s;
+    if (equal && used != nullptr)
+      Keep(m.replayed, {index, next - back, -static_cast<int64_t>(back)});
+  }
+  return Status::Ok();
+}
+
+void RecordFailure(UserState& state, int64_t now, Outcome& outcome) {
+  ++state.failures;
+  state.last_failure = now;
+  outcome.failures = state.failures;
+}
+
+void Accept(const Device& device, const Matches::Hit& hit, int64_t now, UserState& state,
+            Outcome& outcome) {
+  DeviceState* entry = state.Find(device.id);
+  if (entry == nullptr) {
+    state.devices.push_back(DeviceState{device.id, 0, 0});
+    entry = &state.devices.back();
+  }
+  entry->last_step = hit.counter;
+  entry->last_used = now;
+  state.failures = 0;
+  outcome.failures = 0;
+  if (state.resync && state.resync->device_id == device.id) state.resync.reset();
+  outcome.verdict = Verdict::kAccepted;
+  outcome.device_name = device.name;
+  outcome.offset = hit.offset;
+}
+
+Status CheckCode(const Enrollment& enrollment, UserState& state, const SecretBytes& code,
+                 int64_t now, const Config& config, Outcome& outcome) {
+  Matches m;
+  const std::vector<Device>& devices = enrollment.devices;
+  for (size_t i = 0; i < devices.size(); ++i) {
+    const DeviceState* used = state.Find(devices[i].id);
+    Status s = devices[i].type == OtpType::kTotp
+                   ? MatchTotp(i, devices[i], used, code, now, config.window, m)
+                   : MatchHotp(i, devices[i], used, state, code, now, config.hotp_window, m);
+    if (!s.ok()) return s;
+  }
+  if (m.fresh) {
+    Accept(devices[m.fresh->device], *m.fresh, now, state, outcome);
+    return Status::Ok();
+  }
+  RecordFailure(state, now, outcome);
+  if (m.replayed) {
+    outcome.verdict = Verdict::kReplayed;
+    outcome.device_name = devices[m.replayed->device].name;
+    outcome.offset = m.replayed->offset;
+  } else if (m.resync) {
+    outcome.verdict = Verdict::kResyncNeeded;
+    outcome.device_name = devices[m.resync->device].name;
+    outcome.offset = m.resync->offset;
+    state.resync = PendingResync{devices[m.resync->device].id, m.resync->counter, now};
+  } else {
+    outcome.verdict = Verdict::kWrongCode;
+    for (size_t i = 0; i < devices.size(); ++i) {
+      if (devices[i].type != OtpType::kTotp) continue;
+      if (Status s = FindDrift(i, devices[i], code, now, config.window, m); !s.ok()) return s;
+    }
+    if (m.drift) {
+      outcome.drift = m.drift->offset;
+      outcome.device_name = devices[m.drift->device].name;
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckRecoveryCode(const RecoverySet& set, UserState& state, const SecretBytes& code,
+                         int64_t now, Outcome& outcome) {
+  if (state.recovery_id != set.id) {  // a new set: the old marks do not apply
+    state.recovery_id = set.id;
+    state.recovery_used = 0;
+  }
+  Result<std::optional<size_t>> index = MatchRecoveryCode(set, code);
+  if (!index.ok()) return index.status();
+  outcome.device_name = "recovery code";
+  if (*index && (state.recovery_used & (1u << **index)) == 0) {
+    state.recovery_used |= 1u << **index;
+    state.failures = 0;
+    outcome.failures = 0;
+    outcome.verdict = Verdict::kRecoveryAccepted;
+    outcome.recovery_left =
+        set.hashes.size() - static_cast<size_t>(__builtin_popcount(state.recovery_used));
+    return Status::Ok();
+  }
+  RecordFailure(state, now, outcome);
+  outcome.verdict = *index ? Verdict::kReplayed : Verdict::kWrongCode;
+  return Status::Ok();
+}
+
+// Locked out, or too soon after the last failure? Sets the verdict and returns true if so.
+bool Throttled(const UserState& state, int64_t now, const Config& config, Outcome& outcome) {
+  outcome.failures = state.failures;
+  if (IsLockedOut(state, now, config, outcome.retry_at)) {
+    outcome.verdict = Verdict::kLocked;
+    return true;
+  }
+  if (state.failures >= static_cast<uint32_t>(config.max_failures)) {
+    return false;  // the lockout has run out; this attempt is checked
+  }
+  // No backoff, no wait: with few failures even a clock stepped back is checked at once.
+  int64_t backoff = BackoffSeconds(state.failures);
+  int64_t allowed = state.last_failure + backoff;
+  if (backoff > 0 && now < allowed) {
+    outcome.verdict = Verdict::kThrottled;
+    outcome.retry_at = allowed;
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 
-Result<Outcome> VerifyCode(Store& store, std::string_view user, const SecretBytes& code,
-                           int64_t now, int window) {
+bool IsLockedOut(const UserState& state, int64_t now, const Config& config, int64_t& until) {
+  if (state.failures < static_cast<uint32_t>(config.max_failures)) return false;
+  until = config.lockout_time == 0 ? 0 : state.last_failure + config.lockout_time;
+  return config.lockout_time == 0 || now < until;
+}
+
+Result<Outcome> VerifyInput(Store& store, std::string_view user, std::string_view input,
+                            int64_t now, const Config& config) {
   Outcome outcome;
-  Status status =
-      store.UpdateState(user, [&](const std::vector<Device>& devices, UserState& state) {
-        if (devices.empty()) {
-          outcome.verdict = Verdict::kNoDevices;
-          return Status::Ok();
-        }
-        std::optional<Match> fresh, replayed;
-        if (Status s = FindMatches(devices, state, code, now, window, fresh, replayed); !s.ok()) {
-          return s;
-        }
-        if (fresh) {
-          const Device& device = devices[fresh->device];
-          DeviceState* entry = state.Find(device.id);
-          if (entry == nullptr) {
-            state.devices.push_back(DeviceState{device.id, 0, 0});
-            entry = &state.devices.back();
-          }
-          entry->last_step = fresh->step;
-          entry->last_used = now;
-          state.failures = 0;
-          outcome = Outcome{Verdict::kAccepted, device.name, fresh->offset, 0};
-          return Status::Ok();
-        }
-        ++state.failures;
-        state.last_failure = now;
-        outcome.failures = state.failures;
-        if (replayed) {
-          outcome.verdict = Verdict::kReplayed;
-          outcome.device_name = devices[replayed->device].name;
-          outcome.offset = replayed->offset;
-        }
-        return Status::Ok();
-      });
+  Status status = store.UpdateState(user, [&](const Enrollment& enrollment, UserState& state) {
+    if (enrollment.devices.empty()) {
+      outcome.verdict = Verdict::kNoDevices;
+      return Status::Ok();
+    }
+    if (Throttled(state, now, config, outcome)) return Status::Ok();
+    Result<SecretBytes> code = NormalizeCode(input);
+    if (code.ok()) return CheckCode(enrollment, state, *code, now, config, outcome);
+    Result<SecretBytes> recovery = NormalizeRecoveryCode(input);
+    if (recovery.ok() && enrollment.recovery) {
+      return CheckRecoveryCode(*enrollment.recovery, state, *recovery, now, outcome);
+    }
+    RecordFailure(state, now, outcome);
+    outcome.verdict = Verdict::kMalformed;
+    outcome.detail = code.status().message();
+    return Status::Ok();
+  });
   if (!status.ok()) return status;
   return outcome;
 }
 
-Status RecordFailure(Store& store, std::string_view user, int64_t now) {
-  return store.UpdateState(user, [&](const std::vector<Device>& devices, UserState& state) {
-    if (devices.empty()) return Status::Ok();
-    ++state.failures;
-    state.last_failure = now;
+Result<bool> IsCurrentCode(const Device& device, const SecretBytes& code, int64_t now, int window) {
+  if (device.type != OtpType::kTotp) return Status::InvalidArgument("not a TOTP device");
+  Matches m;
+  if (Status s = MatchTotp(0, device, nullptr, code, now, window, m); !s.ok()) return s;
+  return m.fresh.has_value();
+}
+
+Status MarkCodeUsed(Store& store, std::string_view user, std::string_view device_id,
+                    const SecretBytes& code, int64_t now, int window) {
+  return store.UpdateState(user, [&](const Enrollment& enrollment, UserState& state) {
+    for (size_t i = 0; i < enrollment.devices.size(); ++i) {
+      const Device& device = enrollment.devices[i];
+      if (device.id != device_id || device.type != OtpType::kTotp) continue;
+      Matches m;
+      if (Status s = MatchTotp(i, device, state.Find(device.id), code, now, window, m); !s.ok()) {
+        return s;
+      }
+      if (!m.fresh) return Status::NotFound("the code is not the device's current code");
+      Outcome ignored;
+      uint32_t failures = state.failures;
+      Accept(device, *m.fresh, now, state, ignored);
+      state.failures = failures;
+      return Status::Ok();
+    }
+    return Status::NotFound("no such device");
+  });
+}
+
+Status ResetFailures(Store& store, std::string_view user) {
+  return store.UpdateState(user, [](const Enrollment&, UserState& state) {
+    state.failures = 0;
+    state.last_failure = 0;
     return Status::Ok();
   });
 }

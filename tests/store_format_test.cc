@@ -2,6 +2,8 @@
 // its line number) and the state file survives a torn write of either slot.
 #include "core/store_format.h"
 
+#include <openssl/evp.h>
+
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -19,9 +21,9 @@ constexpr std::string_view kHeader = "pam_totp-devices 1\n";
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
 Fields DefaultFields() {
-  return {
-      {"id", "0123456789abcdef"}, {"name", "Phone"},         {"algorithm", "SHA1"}, {"digits", "6"},
-      {"period", "30"},           {"created", "1700000000"}, {"secret", KEY32}};
+  return {{"id", "0123456789abcdef"}, {"name", "Phone"}, {"type", "totp"},
+          {"algorithm", "SHA1"},      {"digits", "6"},   {"period", "30"},
+          {"created", "1700000000"},  {"secret", KEY32}};
 }
 
 Fields Set(Fields fields, const std::string& key, const std::string& value) {
@@ -36,8 +38,8 @@ Fields Without(Fields fields, const std::string& key) {
   return fields;
 }
 
-std::string Line(const Fields& fields) {
-  std::string line = "device";
+std::string Line(const Fields& fields, const std::string& kind = "device") {
+  std::string line = kind;
   for (const auto& [k, v] : fields) line += " " + k + "=" + v;
   return line + "\n";
 }
@@ -45,7 +47,7 @@ std::string Line(const Fields& fields) {
 std::string FileWith(const std::string& lines) { return std::string(kHeader) + lines; }
 
 void ExpectCorrupt(std::string_view text, const std::string& message) {
-  Result<std::vector<Device>> r = ParseDeviceFile(text);
+  Result<Enrollment> r = ParseDeviceFile(text);
   if (r.ok()) fail_msg("accepted: %.*s", static_cast<int>(text.size()), text.data());
   assert_int_equal(static_cast<int>(r.status().code()),
                    static_cast<int>(Status::Code::kCorruption));
@@ -63,50 +65,117 @@ Device MakeDevice(const std::string& id, const std::string& name, HashAlgorithm 
   return Device{id, name, SecretBytes::FromString(secret), algorithm, digits, period, 1700000000};
 }
 
+Enrollment Of(std::vector<Device> devices) {
+  Enrollment e;
+  e.devices = std::move(devices);
+  return e;
+}
+
+void ExpectSameDevice(const Device& a, const Device& b) {
+  assert_string_equal(a.id.c_str(), b.id.c_str());
+  assert_string_equal(a.name.c_str(), b.name.c_str());
+  assert_true(a.secret.view() == b.secret.view());
+  assert_int_equal(static_cast<int>(a.type), static_cast<int>(b.type));
+  assert_int_equal(static_cast<int>(a.algorithm), static_cast<int>(b.algorithm));
+  assert_int_equal(a.digits, b.digits);
+  assert_int_equal(a.period, b.period);
+  assert_int_equal(a.counter, b.counter);
+  assert_int_equal(a.created, b.created);
+}
+
 void DevicesRoundTrip(void**) {
-  std::vector<Device> devices;
-  devices.push_back(
+  Enrollment e;
+  e.devices.push_back(
       MakeDevice("0123456789abcdef", "Phone", HashAlgorithm::kSha1, 6, 30, "12345678901234567890"));
-  devices.push_back(MakeDevice("fedcba9876543210", "Work laptop", HashAlgorithm::kSha256, 8, 60,
-                               "12345678901234567890123456789012"));
-  devices.push_back(MakeDevice("00000000000000ff", "T\xc3\xa9l\xc3\xa9phone \xf0\x9f\x93\xb1",
-                               HashAlgorithm::kSha512, 7, 45, std::string(64, '\xa5')));
-  devices.push_back(MakeDevice("1111111111111111", "50% = half & more", HashAlgorithm::kSha1, 6, 1,
-                               std::string(128, '\0')));
-  Result<SecretBytes> text = SerializeDeviceFile(devices);
+  e.devices.push_back(MakeDevice("fedcba9876543210", "Work laptop", HashAlgorithm::kSha256, 8, 60,
+                                 "12345678901234567890123456789012"));
+  e.devices.push_back(MakeDevice("00000000000000ff", "T\xc3\xa9l\xc3\xa9phone \xf0\x9f\x93\xb1",
+                                 HashAlgorithm::kSha512, 7, 45, std::string(64, '\xa5')));
+  e.devices.push_back(MakeDevice("1111111111111111", "50% = half & more", HashAlgorithm::kSha1, 6,
+                                 1, std::string(128, '\0')));
+  Result<SecretBytes> text = SerializeDeviceFile(e);
   assert_true(text.ok());
-  assert_true(text->view().find(" name=Work%20laptop ") != std::string_view::npos);
-  Result<std::vector<Device>> back = ParseDeviceFile(text->view());
+  assert_true(text->view().find(" name=Work%20laptop type=totp ") != std::string_view::npos);
+  assert_true(text->view().find("counter=") == std::string_view::npos);
+  assert_true(text->view().find("recovery") == std::string_view::npos);
+  Result<Enrollment> back = ParseDeviceFile(text->view());
   if (!back.ok()) fail_msg("%s", back.status().message().c_str());
-  assert_int_equal(back->size(), devices.size());
-  for (size_t i = 0; i < devices.size(); ++i) {
-    const Device& a = devices[i];
-    const Device& b = (*back)[i];
-    assert_string_equal(a.id.c_str(), b.id.c_str());
-    assert_string_equal(a.name.c_str(), b.name.c_str());
-    assert_true(a.secret.view() == b.secret.view());
-    assert_int_equal(static_cast<int>(a.algorithm), static_cast<int>(b.algorithm));
-    assert_int_equal(a.digits, b.digits);
-    assert_int_equal(a.period, b.period);
-    assert_int_equal(a.created, b.created);
-  }
+  assert_int_equal(back->devices.size(), e.devices.size());
+  assert_false(back->recovery.has_value());
+  for (size_t i = 0; i < e.devices.size(); ++i) ExpectSameDevice(e.devices[i], back->devices[i]);
   Result<SecretBytes> again = SerializeDeviceFile(*back);
   assert_true(again.ok());
   assert_true(again->view() == text->view());
 }
 
+void HotpDeviceRoundTrips(void**) {
+  Device hotp = MakeDevice("00000000000000aa", "Key fob", HashAlgorithm::kSha1, 6, 30,
+                           "12345678901234567890");
+  hotp.type = OtpType::kHotp;
+  hotp.counter = 12345;
+  Enrollment e = Of({});
+  e.devices.push_back(std::move(hotp));
+  Result<SecretBytes> text = SerializeDeviceFile(e);
+  assert_true(text.ok());
+  const std::string want =
+      "device id=00000000000000aa name=Key%20fob type=hotp algorithm=SHA1 "
+      "digits=6 counter=12345 created=1700000000 secret=" KEY32 "\n";
+  assert_true(text->view().ends_with(want));
+  assert_true(text->view().find("period=") == std::string_view::npos);
+  Result<Enrollment> back = ParseDeviceFile(text->view());
+  if (!back.ok()) fail_msg("%s", back.status().message().c_str());
+  assert_int_equal(back->devices.size(), 1);
+  ExpectSameDevice(e.devices[0], back->devices[0]);
+  // The largest first counter the file holds, and a fresh token at 0.
+  const Fields h = Set(Without(DefaultFields(), "period"), "type", "hotp");
+  for (const char* counter : {"0", "9223372036854775807"}) {
+    Fields f = h;
+    f.emplace_back("counter", counter);
+    Result<Enrollment> r = ParseDeviceFile(FileWith(Line(f)));
+    if (!r.ok()) fail_msg("%s", r.status().message().c_str());
+    assert_int_equal(static_cast<int>(r->devices[0].type), static_cast<int>(OtpType::kHotp));
+    assert_true(std::to_string(r->devices[0].counter) == counter);
+  }
+}
+
+void EachTypeHasOnlyItsOwnMovingPart(void**) {
+  Fields totp_with_counter = DefaultFields();
+  totp_with_counter.emplace_back("counter", "5");
+  ExpectCorrupt(FileWith(Line(totp_with_counter)), "line 2: a totp device has no field 'counter'");
+  const Fields hotp = Set(DefaultFields(), "type", "hotp");  // still has period=30
+  ExpectCorrupt(FileWith(Line(hotp)), "line 2: a hotp device has no field 'period'");
+  Fields hotp_with_both = hotp;
+  hotp_with_both.emplace_back("counter", "5");
+  ExpectCorrupt(FileWith(Line(hotp_with_both)), "line 2: a hotp device has no field 'period'");
+  ExpectCorrupt(FileWith(Line(Without(hotp, "period"))), "line 2: field 'counter' is missing");
+  Fields counter = Without(hotp, "period");
+  counter.emplace_back("counter", "-1");
+  ExpectCorrupt(FileWith(Line(counter)), "line 2: field 'counter' is not a number");
+  counter.back().second = "9223372036854775808";  // past UINT64_MAX / 2
+  ExpectCorrupt(FileWith(Line(counter)), "line 2: field 'counter' is out of range");
+}
+
+void TypeIsRequiredAndStrict(void**) {
+  ExpectCorrupt(FileWith(Line(Without(DefaultFields(), "type"))),
+                "line 2: field 'type' is missing");
+  for (const char* type : {"TOTP", "Hotp", "", "totp,hotp", "motp", "t", "totp\t"}) {
+    ExpectCorrupt(FileWith(Line(Set(DefaultFields(), "type", type))),
+                  "line 2: type must be totp or hotp");
+  }
+}
+
 void EmptyListRoundTripsAndCommentsAreAllowed(void**) {
   Result<SecretBytes> text = SerializeDeviceFile({});
   assert_true(text.ok());
-  Result<std::vector<Device>> back = ParseDeviceFile(text->view());
+  Result<Enrollment> back = ParseDeviceFile(text->view());
   assert_true(back.ok());
-  assert_int_equal(back->size(), 0);
+  assert_int_equal(back->devices.size(), 0);
   std::string commented = "# top\n\n" + std::string(kHeader) + "# between\n" +
                           Line(DefaultFields()) + "\n#device id=bogus\n";
-  Result<std::vector<Device>> one = ParseDeviceFile(commented);
+  Result<Enrollment> one = ParseDeviceFile(commented);
   assert_true(one.ok());
-  assert_int_equal(one->size(), 1);
-  assert_string_equal((*one)[0].name.c_str(), "Phone");
+  assert_int_equal(one->devices.size(), 1);
+  assert_string_equal(one->devices[0].name.c_str(), "Phone");
 }
 
 void RefusesUnknownVersionAndMissingHeader(void**) {
@@ -145,7 +214,8 @@ void RefusesBadFields(void**) {
   Fields twice = d;
   twice.emplace_back("digits", "6");
   ExpectCorrupt(FileWith(Line(twice)), "line 2: field 'digits' appears twice");
-  for (const char* field : {"id", "name", "algorithm", "digits", "period", "created", "secret"}) {
+  for (const char* field :
+       {"id", "name", "type", "algorithm", "digits", "period", "created", "secret"}) {
     ExpectCorrupt(FileWith(Line(Without(d, field))),
                   "line 2: field '" + std::string(field) + "' is missing");
   }
@@ -166,14 +236,16 @@ void FileIsStrictAboutAlgorithmDigitsAndPeriod(void**) {
   for (const char* digits : {"5", "9", "0"}) {
     ExpectCorrupt(FileWith(Line(Set(d, "digits", digits))), "line 2: digits must be 6, 7 or 8");
   }
-  for (const char* digits : {"6x", "-6", "+6", "", " 6"}) {
+  for (const char* digits : {"6x", "-6", "+6", "", "6.0"}) {
     ExpectCorrupt(FileWith(Line(Set(d, "digits", digits))),
                   std::string("line 2: field 'digits' is not a number"));
   }
+  ExpectCorrupt(FileWith(Line(Set(d, "digits", " 6"))), "line 2: a field has no '='");
   ExpectCorrupt(FileWith(Line(Set(d, "digits", "99999999999999999999"))),
                 "line 2: field 'digits' is not a number");  // does not fit in 64 bits
   ExpectCorrupt(FileWith(Line(Set(d, "digits", "4294967302"))),
-                "line 2: field 'digits' is out of range");  // 6 after a 32-bit wrap
+                "line 2: field 'digits' is not a number");  // not wrapped to 6 in 32 bits
+  ExpectCorrupt(FileWith(Line(Set(d, "digits", "3601"))), "line 2: field 'digits' is out of range");
   ExpectCorrupt(FileWith(Line(Set(d, "period", "0"))),
                 "line 2: period must be between 1 and 3600 seconds");
   ExpectCorrupt(FileWith(Line(Set(d, "period", "3601"))), "line 2: field 'period' is out of range");
@@ -205,31 +277,34 @@ void RefusesMoreThanMaxDevices(void**) {
   for (size_t i = 0; i < kMaxDevices; ++i) {
     lines += Line(Set(Set(DefaultFields(), "id", HexId(i)), "name", "d" + std::to_string(i)));
   }
-  Result<std::vector<Device>> full = ParseDeviceFile(FileWith(lines));
+  Result<Enrollment> full = ParseDeviceFile(FileWith(lines));
   assert_true(full.ok());
-  assert_int_equal(full->size(), kMaxDevices);
+  assert_int_equal(full->devices.size(), kMaxDevices);
   lines += Line(Set(Set(DefaultFields(), "id", HexId(99)), "name", "one-too-many"));
   ExpectCorrupt(FileWith(lines), "line 34: more than 32 devices");
-  std::vector<Device> too_many = std::move(full).value();
-  too_many.push_back(too_many.back().Clone());
+  Enrollment too_many = std::move(full).value();
+  too_many.devices.push_back(too_many.devices.back().Clone());
   Result<SecretBytes> text = SerializeDeviceFile(too_many);
   assert_false(text.ok());
   assert_string_equal(text.status().message().c_str(), "at most 32 devices per user");
 }
 
 void RefusesLinesThatAreNotDeviceLines(void**) {
-  ExpectCorrupt(FileWith("hello\n"), "line 2: expected a 'device' line");
+  const std::string want = "line 2: expected a 'device' or 'recovery' line";
+  ExpectCorrupt(FileWith("hello\n"), want);
   ExpectCorrupt(FileWith(Line(DefaultFields()) + " # indented comment\n"),
-                "line 3: expected a 'device' line");
-  ExpectCorrupt(FileWith("device\n"), "line 2: expected a 'device' line");
-  ExpectCorrupt(FileWith(std::string(kHeader)), "line 2: expected a 'device' line");
+                "line 3: expected a 'device' or 'recovery' line");
+  ExpectCorrupt(FileWith("device\n"), want);
+  ExpectCorrupt(FileWith("recovery\n"), want);
+  ExpectCorrupt(FileWith("Device " + Line(DefaultFields()).substr(7)), want);
+  ExpectCorrupt(FileWith(std::string(kHeader)), want);
 }
 
 void SerializeRefusesInvalidDevices(void**) {
-  std::vector<Device> devices;
-  devices.push_back(MakeDevice("0123456789abcdef", " Phone", HashAlgorithm::kSha1, 6, 30,
-                               "12345678901234567890"));
-  Result<SecretBytes> text = SerializeDeviceFile(devices);
+  Enrollment e;
+  e.devices.push_back(MakeDevice("0123456789abcdef", " Phone", HashAlgorithm::kSha1, 6, 30,
+                                 "12345678901234567890"));
+  Result<SecretBytes> text = SerializeDeviceFile(e);
   assert_false(text.ok());
   assert_string_equal(text.status().message().c_str(),
                       "device ' Phone': the device name starts or ends with a space");
@@ -238,21 +313,183 @@ void SerializeRefusesInvalidDevices(void**) {
 // Regression: the writer accepted duplicate names and ids, which the reader refuses, so one bad
 // edit left a devices file that no login and no totpctl command could read again.
 void SerializeRefusesDuplicateNamesAndIds(void**) {
-  std::vector<Device> devices;
-  devices.push_back(
+  Enrollment e;
+  e.devices.push_back(
       MakeDevice("0123456789abcdef", "Phone", HashAlgorithm::kSha1, 6, 30, "12345678901234567890"));
-  devices.push_back(
+  e.devices.push_back(
       MakeDevice("fedcba9876543210", "Phone", HashAlgorithm::kSha1, 6, 30, "12345678901234567890"));
-  Result<SecretBytes> text = SerializeDeviceFile(devices);
+  Result<SecretBytes> text = SerializeDeviceFile(e);
   assert_false(text.ok());
   assert_int_equal(static_cast<int>(text.status().code()),
                    static_cast<int>(Status::Code::kAlreadyExists));
   assert_string_equal(text.status().message().c_str(), "two devices are named 'Phone'");
-  devices[1].name = "Tablet";
-  devices[1].id = devices[0].id;
-  text = SerializeDeviceFile(devices);
+  e.devices[1].name = "Tablet";
+  e.devices[1].id = e.devices[0].id;
+  text = SerializeDeviceFile(e);
   assert_false(text.ok());
   assert_string_equal(text.status().message().c_str(), "two devices have the id 0123456789abcdef");
+}
+
+// --- Recovery line ----------------------------------------------------------------------------
+
+constexpr std::string_view kSaltHex = "000102030405060708090a0b0c0d0e0f";
+
+Fields DefaultRecovery() {
+  return {{"id", "00112233aabbccdd"},
+          {"created", "1700000100"},
+          {"scrypt", "10,8,1"},
+          {"salt", std::string(kSaltHex)},
+          {"codes", std::string(32, '0') + "," + std::string(32, 'f')}};
+}
+
+std::string RecoveryLine(const Fields& fields) { return Line(fields, "recovery"); }
+
+RecoverySet SampleSet(size_t codes = 2) {
+  RecoverySet set;
+  set.id = "00112233aabbccdd";
+  set.created = 1700000100;
+  set.params = RecoveryParams{10, 8, 1};
+  for (size_t i = 0; i < set.salt.size(); ++i) set.salt[i] = static_cast<uint8_t>(i);
+  for (size_t i = 0; i < codes; ++i) {
+    set.hashes.emplace_back();
+    set.hashes.back().fill(i % 2 == 0 ? 0x00 : 0xff);
+  }
+  return set;
+}
+
+void RecoveryLineRoundTrips(void**) {
+  Enrollment e;
+  e.devices.push_back(
+      MakeDevice("0123456789abcdef", "Phone", HashAlgorithm::kSha1, 6, 30, "12345678901234567890"));
+  e.recovery = SampleSet();
+  e.recovery->params = RecoveryParams{20, 32, 16};  // the largest the reader accepts
+  Result<SecretBytes> text = SerializeDeviceFile(e);
+  assert_true(text.ok());
+  const std::string want = "recovery id=00112233aabbccdd created=1700000100 scrypt=20,32,16 salt=" +
+                           std::string(kSaltHex) + " codes=" + std::string(32, '0') + "," +
+                           std::string(32, 'f') + "\n";
+  assert_true(text->view().ends_with(want));
+  Result<Enrollment> back = ParseDeviceFile(text->view());
+  if (!back.ok()) fail_msg("%s", back.status().message().c_str());
+  assert_int_equal(back->devices.size(), 1);
+  assert_true(back->recovery.has_value());
+  const RecoverySet& r = *back->recovery;
+  assert_string_equal(r.id.c_str(), "00112233aabbccdd");
+  assert_int_equal(r.created, 1700000100);
+  assert_int_equal(r.params.log2_n, 20);
+  assert_int_equal(r.params.r, 32);
+  assert_int_equal(r.params.p, 16);
+  assert_true(r.salt == e.recovery->salt);
+  assert_true(r.hashes == e.recovery->hashes);
+  Result<SecretBytes> again = SerializeDeviceFile(*back);
+  assert_true(again.ok());
+  assert_true(again->view() == text->view());
+}
+
+void RecoveryLineMayComeFirstOrAlone(void**) {
+  Result<Enrollment> first =
+      ParseDeviceFile(FileWith(RecoveryLine(DefaultRecovery()) + Line(DefaultFields())));
+  if (!first.ok()) fail_msg("%s", first.status().message().c_str());
+  assert_int_equal(first->devices.size(), 1);
+  assert_true(first->recovery.has_value());
+  assert_int_equal(first->recovery->hashes.size(), 2);
+  Result<Enrollment> alone = ParseDeviceFile(FileWith(RecoveryLine(DefaultRecovery())));
+  assert_true(alone.ok());
+  assert_int_equal(alone->devices.size(), 0);
+  assert_true(alone->recovery.has_value());
+}
+
+void RefusesASecondRecoveryLineAndMissingFields(void**) {
+  const Fields r = DefaultRecovery();
+  ExpectCorrupt(FileWith(Line(DefaultFields()) + RecoveryLine(r) +
+                         RecoveryLine(Set(r, "id", "ffffffffffffffff"))),
+                "line 4: a second recovery line");
+  for (const char* field : {"id", "created", "scrypt", "salt", "codes"}) {
+    ExpectCorrupt(FileWith(RecoveryLine(Without(r, field))),
+                  "line 2: field '" + std::string(field) + "' is missing");
+  }
+  Fields used = r;
+  used.emplace_back("used", "1");  // which codes are spent is login state, not here
+  ExpectCorrupt(FileWith(RecoveryLine(used)), "line 2: unknown field 'used'");
+  ExpectCorrupt(FileWith("recovery \n"), "line 2: field 'id' is missing");
+  for (const char* id : {"", "0011", "00112233AABBCCDD", "00112233aabbccdg"}) {
+    ExpectCorrupt(FileWith(RecoveryLine(Set(r, "id", id))),
+                  "line 2: the recovery set id is not 16 hex digits");
+  }
+  ExpectCorrupt(FileWith(RecoveryLine(Set(r, "created", "-5"))),
+                "line 2: field 'created' is not a number");
+}
+
+void RefusesBadSaltAndCodeHashes(void**) {
+  const Fields r = DefaultRecovery();
+  const std::string salt(kSaltHex);
+  for (const std::string& bad :
+       {std::string(), salt.substr(2), salt + "00", std::string("000102030405060708090A0B0C0D0E0F"),
+        std::string("g00102030405060708090a0b0c0d0e0f")}) {
+    ExpectCorrupt(FileWith(RecoveryLine(Set(r, "salt", bad))), "line 2: bad salt");
+  }
+  const std::string hash(32, 'a');
+  for (const std::string& bad : {hash.substr(1), hash + "a", std::string(32, 'A'), hash + ",x",
+                                 "," + hash, hash + ",," + hash, hash + ","}) {
+    ExpectCorrupt(FileWith(RecoveryLine(Set(r, "codes", bad))), "line 2: bad code hash");
+  }
+  ExpectCorrupt(FileWith(RecoveryLine(Set(r, "codes", ""))),
+                "line 2: a recovery set without codes");
+}
+
+void RefusesBadScryptParameters(void**) {
+  for (const char* params : {"9,8,1", "21,8,1", "10,0,1", "10,33,1", "10,8,0", "10,8,17", "10,8",
+                             "10", "", "10,8,1,", "10,8,1,1", "x,8,1", "-10,8,1"}) {
+    ExpectCorrupt(FileWith(RecoveryLine(Set(DefaultRecovery(), "scrypt", params))),
+                  "line 2: scrypt parameters must be log2(N),r,p within 10-20, 1-32, 1-16");
+  }
+}
+
+void RecoverySetHoldsAtMost32Codes(void**) {
+  std::string codes;
+  for (size_t i = 0; i < kMaxRecoveryCodes; ++i) codes += (i ? "," : "") + std::string(32, 'b');
+  Result<Enrollment> full =
+      ParseDeviceFile(FileWith(RecoveryLine(Set(DefaultRecovery(), "codes", codes))));
+  assert_true(full.ok());
+  assert_int_equal(full->recovery->hashes.size(), kMaxRecoveryCodes);
+  ExpectCorrupt(FileWith(RecoveryLine(Set(DefaultRecovery(), "codes", codes + "," + codes))),
+                "line 2: too many recovery codes");
+  ExpectCorrupt(
+      FileWith(RecoveryLine(Set(DefaultRecovery(), "codes", codes + "," + std::string(32, 'c')))),
+      "line 2: too many recovery codes");
+}
+
+void ExpectSerializeRefuses(const RecoverySet& set, const char* message) {
+  Enrollment e;
+  e.recovery = set;
+  Result<SecretBytes> text = SerializeDeviceFile(e);
+  if (text.ok()) fail_msg("wrote: %s", std::string(text->view()).c_str());
+  assert_int_equal(static_cast<int>(text.status().code()),
+                   static_cast<int>(Status::Code::kInvalidArgument));
+  assert_string_equal(text.status().message().c_str(), message);
+}
+
+// What the reader refuses the writer must refuse too, or one bad edit locks the user out.
+void SerializeRefusesRecoverySetsTheReaderWouldRefuse(void**) {
+  ExpectSerializeRefuses(SampleSet(0), "a recovery set holds 1 to 32 codes");
+  ExpectSerializeRefuses(SampleSet(kMaxRecoveryCodes + 1), "a recovery set holds 1 to 32 codes");
+  RecoverySet bad_id = SampleSet();
+  bad_id.id = "0011";
+  ExpectSerializeRefuses(bad_id, "the recovery set id is not 16 hex digits");
+  for (RecoveryParams params : {RecoveryParams{9, 8, 1}, RecoveryParams{21, 8, 1},
+                                RecoveryParams{10, 0, 1}, RecoveryParams{10, 8, 17}}) {
+    RecoverySet bad = SampleSet();
+    bad.params = params;
+    ExpectSerializeRefuses(bad, "scrypt parameters must be log2(N),r,p within 10-20, 1-32, 1-16");
+  }
+  RecoverySet before_1970 = SampleSet();
+  before_1970.created = -1;
+  ExpectSerializeRefuses(before_1970, "the recovery set's creation time is out of range");
+  Enrollment full;
+  full.recovery = SampleSet(kMaxRecoveryCodes);
+  Result<SecretBytes> text = SerializeDeviceFile(full);
+  assert_true(text.ok());
+  assert_true(ParseDeviceFile(text->view()).ok());
 }
 
 // --- State file -------------------------------------------------------------------------------
@@ -300,17 +537,103 @@ void StateSlotRoundTripsAtFixedSize(void**) {
   assert_int_equal(back->state.devices[1].last_step, 0);
 }
 
+// The largest state a real store holds: 32 HOTP devices at the top of their counter range, a
+// recovery mask and a pending resync, the largest sequence and failure count, times up to 2286.
 void StateOfMaxDevicesFitsInASlot(void**) {
   UserState s;
-  s.failures = 4000000000u;
-  s.last_failure = 4102444800;  // 2100
+  s.failures = UINT32_MAX;
+  s.last_failure = 9999999999;
   for (size_t i = 0; i < kMaxDevices; ++i) {
-    s.devices.push_back(DeviceState{HexId(i), 4102444800, 4102444800});  // period 1 in 2100
+    s.devices.push_back(DeviceState{HexId(i), UINT64_MAX / 2 + 1000, 9999999999});
   }
-  std::string slot = Slot(s, UINT64_MAX - 1);
+  s.recovery_id = HexId(77);
+  s.recovery_used = UINT32_MAX;
+  s.resync = PendingResync{HexId(5), UINT64_MAX / 2 + 1000, 9999999999};
+  std::string slot = Slot(s, UINT64_MAX);
+  assert_int_equal(slot.size(), kStateSlotSize);
   Result<StateSlot> back = ParseStateSlot(slot);
-  assert_true(back.ok());
+  if (!back.ok()) fail_msg("%s", back.status().message().c_str());
   assert_int_equal(back->state.devices.size(), kMaxDevices);
+  assert_int_equal(back->state.devices[31].last_step, UINT64_MAX / 2 + 1000);
+  assert_int_equal(back->state.recovery_used, UINT32_MAX);
+  assert_true(back->state.resync.has_value());
+  assert_int_equal(back->sequence, UINT64_MAX);
+}
+
+void StateSlotRoundTripsRecoveryAndResync(void**) {
+  UserState s = SampleState();
+  s.recovery_id = "00112233aabbccdd";
+  s.recovery_used = 0x80000005u;
+  s.resync = PendingResync{"fedcba9876543210", 1234567, 1700000200};
+  std::string slot = Slot(s, 9);
+  assert_true(slot.find("\nrecovery 00112233aabbccdd 2147483653\n") != std::string::npos);
+  assert_true(slot.find("\nresync fedcba9876543210 1234567 1700000200\n") != std::string::npos);
+  Result<StateSlot> back = ParseStateSlot(slot);
+  if (!back.ok()) fail_msg("%s", back.status().message().c_str());
+  assert_int_equal(back->state.devices.size(), 2);
+  assert_string_equal(back->state.recovery_id.c_str(), "00112233aabbccdd");
+  assert_int_equal(back->state.recovery_used, 0x80000005u);
+  assert_true(back->state.resync.has_value());
+  assert_string_equal(back->state.resync->device_id.c_str(), "fedcba9876543210");
+  assert_int_equal(back->state.resync->counter, 1234567);
+  assert_int_equal(back->state.resync->seen, 1700000200);
+  // Without them, neither line is written and neither comes back.
+  std::string plain = Slot(SampleState(), 10);
+  assert_true(plain.find("recovery") == std::string::npos);
+  assert_true(plain.find("resync") == std::string::npos);
+  Result<StateSlot> none = ParseStateSlot(plain);
+  assert_true(none.ok());
+  assert_true(none->state.recovery_id.empty());
+  assert_int_equal(none->state.recovery_used, 0);
+  assert_false(none->state.resync.has_value());
+}
+
+// A slot with a valid checksum around `lines`, as a buggy or hostile writer could leave it.
+std::string SlotWith(const std::string& lines) {
+  std::string body = "pam_totp-state 1\nseq 1\nfailures 0\nlast_failure 0\n" + lines;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  assert_int_equal(EVP_Digest(body.data(), body.size(), digest, &len, EVP_sha256(), nullptr), 1);
+  std::string sum;
+  for (size_t i = 0; i < 16; ++i) {
+    char hex[3];
+    std::snprintf(hex, sizeof hex, "%02x", digest[i]);
+    sum += hex;
+  }
+  std::string slot = body + "sum " + sum + "\n";
+  slot.resize(kStateSlotSize, '\0');
+  return slot;
+}
+
+void ExpectBadSlot(const std::string& lines, const char* message) {
+  Result<StateSlot> r = ParseStateSlot(SlotWith(lines));
+  if (r.ok()) fail_msg("accepted: %s", lines.c_str());
+  assert_int_equal(static_cast<int>(r.status().code()),
+                   static_cast<int>(Status::Code::kCorruption));
+  assert_string_equal(r.status().message().c_str(), message);
+}
+
+void StateSlotRefusesBadRecoveryAndResyncLines(void**) {
+  // The helper itself makes slots the reader accepts.
+  Result<StateSlot> good = ParseStateSlot(
+      SlotWith("recovery 00112233aabbccdd 3\nresync 0123456789abcdef 40 1700000000\n"));
+  if (!good.ok()) fail_msg("%s", good.status().message().c_str());
+  assert_int_equal(good->state.recovery_used, 3);
+  assert_int_equal(good->state.resync->counter, 40);
+  for (const char* line : {"recovery\n", "recovery 0011 3\n", "recovery 00112233aabbccdd\n",
+                           "recovery 00112233aabbccdd x\n", "recovery 00112233aabbccdd -1\n",
+                           "recovery 00112233aabbccdd 4294967296\n",
+                           "recovery 00112233aabbccdd 3 4\n", "recovery 00112233aabbccdd0 3\n"}) {
+    ExpectBadSlot(line, "state slot: bad recovery line");
+  }
+  for (const char* line :
+       {"resync\n", "resync 0123 40 1700000000\n", "resync 0123456789abcdef 40\n",
+        "resync 0123456789abcdef x 1700000000\n", "resync 0123456789abcdef 40 -1\n",
+        "resync 0123456789abcdef 40 1700000000 5\n", "resync 0123456789abcdef  40 1700000000\n"}) {
+    ExpectBadSlot(line, "state slot: bad resync line");
+  }
+  ExpectBadSlot("device 0123 1 2\n", "state slot: bad device line");
+  ExpectBadSlot("recover 00112233aabbccdd 3\n", "state slot: unknown line");
 }
 
 void StateSlotRefusesFlippedBytes(void**) {
@@ -416,6 +739,9 @@ int main() {
   using namespace pamtotp;  // NOLINT(google-build-using-namespace)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(DevicesRoundTrip),
+      cmocka_unit_test(HotpDeviceRoundTrips),
+      cmocka_unit_test(EachTypeHasOnlyItsOwnMovingPart),
+      cmocka_unit_test(TypeIsRequiredAndStrict),
       cmocka_unit_test(EmptyListRoundTripsAndCommentsAreAllowed),
       cmocka_unit_test(RefusesUnknownVersionAndMissingHeader),
       cmocka_unit_test(RefusesNulTruncationAndOversize),
@@ -427,8 +753,17 @@ int main() {
       cmocka_unit_test(RefusesLinesThatAreNotDeviceLines),
       cmocka_unit_test(SerializeRefusesInvalidDevices),
       cmocka_unit_test(SerializeRefusesDuplicateNamesAndIds),
+      cmocka_unit_test(RecoveryLineRoundTrips),
+      cmocka_unit_test(RecoveryLineMayComeFirstOrAlone),
+      cmocka_unit_test(RefusesASecondRecoveryLineAndMissingFields),
+      cmocka_unit_test(RefusesBadSaltAndCodeHashes),
+      cmocka_unit_test(RefusesBadScryptParameters),
+      cmocka_unit_test(RecoverySetHoldsAtMost32Codes),
+      cmocka_unit_test(SerializeRefusesRecoverySetsTheReaderWouldRefuse),
       cmocka_unit_test(StateSlotRoundTripsAtFixedSize),
       cmocka_unit_test(StateOfMaxDevicesFitsInASlot),
+      cmocka_unit_test(StateSlotRoundTripsRecoveryAndResync),
+      cmocka_unit_test(StateSlotRefusesBadRecoveryAndResyncLines),
       cmocka_unit_test(StateSlotRefusesFlippedBytes),
       cmocka_unit_test(StateFileEmptyOrAllZeroIsFresh),
       cmocka_unit_test(StateFilePicksHigherSequence),

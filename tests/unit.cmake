@@ -7,3 +7,7 @@ pamtotp_add_test(store_path_test SOURCES store_path_test.cc LABELS unit)
 pamtotp_add_test(config_test SOURCES config_test.cc LABELS unit)
 pamtotp_add_test(file_store_test SOURCES file_store_test.cc LABELS unit)
 pamtotp_add_test(verifier_test SOURCES verifier_test.cc LABELS unit)
+pamtotp_add_test(recovery_test SOURCES recovery_test.cc LABELS unit)
+# setfsuid is wrapped so that a test can make it refuse, as it would without CAP_SETUID.
+pamtotp_add_test(fs_identity_test SOURCES fs_identity_test.cc LABELS unit
+                 LIBS -Wl,--wrap=setfsuid)
