@@ -3,13 +3,19 @@
 // Locking: the state file doubles as the user's lock (flock, exclusive). It is never renamed,
 // so every writer locks the same inode; after locking we check that the name still points to
 // it (a concurrent removal of the user's last device unlinks it) and retry otherwise.
+//
+// Ownership: the system store's files belong to root; a "~/" store's to its user or root
+// (TrustedOwner, safe_file.h). OpenFileStoreForUser wraps a "~/" store so that, run as root,
+// every call is made with the user's file system identity (fs_identity.h).
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 
+#include "core/fs_identity.h"
 #include "core/safe_file.h"
 #include "core/store.h"
 #include "core/store_format.h"
@@ -34,10 +40,19 @@ class LockedState {
 
 class FileStore final : public Store {
  public:
-  explicit FileStore(std::string path_template) : template_(std::move(path_template)) {}
+  // The system store: files owned by root (see TrustedOwner::Root), any user.
+  explicit FileStore(std::string path_template)
+      : template_(std::move(path_template)), owner_(TrustedOwner::Root()) {}
+  // A "~/" store for `user` only, whose passwd entry is `account`: its files owned by the
+  // account or root. (`user` is the name asked for; the entry may spell it differently.)
+  FileStore(std::string path_template, const UserAccount& account, std::string_view user)
+      : template_(std::move(path_template)),
+        owner_(TrustedOwner::User(account.uid, account.name)),
+        home_(account.home),
+        user_(user) {}
 
-  Result<std::vector<Device>> ReadDevices(std::string_view user) override;
-  Status ReadState(std::string_view user, std::vector<Device>& devices, UserState& state) override;
+  Result<Enrollment> ReadDevices(std::string_view user) override;
+  Status ReadState(std::string_view user, Enrollment& enrollment, UserState& state) override;
   Status EditDevices(std::string_view user, const DeviceEditor& edit) override;
   Status UpdateState(std::string_view user, const StateUpdater& update) override;
   std::string Describe(std::string_view user) const override;
@@ -46,18 +61,26 @@ class FileStore final : public Store {
   Result<UserPaths> PathsFor(std::string_view user) const;
   // The directory, or NotFound when a missing directory means "no devices".
   Result<UniqueFd> OpenDir(const UserPaths& paths, bool create) const;
-  Result<std::vector<Device>> ReadDevicesAt(int dir_fd, const UserPaths& paths) const;
+  Result<Enrollment> ReadDevicesAt(int dir_fd, const UserPaths& paths) const;
   Result<LockedState> LockState(int dir_fd, const UserPaths& paths) const;
   // Locks the user's state, calls `update`, and writes the state back if `write`.
   Status Transact(std::string_view user, bool write, const StateUpdater& update);
-  Status WriteState(LockedState& locked, const UserPaths& paths, const std::vector<Device>& devices,
+  Status WriteState(LockedState& locked, const UserPaths& paths, const Enrollment& enrollment,
                     const StateFile& old, UserState state) const;
 
   std::string template_;
+  TrustedOwner owner_;
+  std::optional<std::string> home_;  // set for a "~/" store, which serves user_ only
+  std::string user_;
 };
 
 Result<UserPaths> FileStore::PathsFor(std::string_view user) const {
-  Result<std::string> path = ExpandStorePath(template_, user);
+  if (home_.has_value() && user != user_) {
+    return Status::InvalidArgument("the store " + template_ + " was opened for " + user_ +
+                                   ", not for " + std::string(user));
+  }
+  Result<std::string> path = home_.has_value() ? ExpandStorePath(template_, user, *home_)
+                                               : ExpandStorePath(template_, user);
   if (!path.ok()) return path.status();
   size_t slash = path->rfind('/');
   UserPaths p;
@@ -76,7 +99,7 @@ std::string FileStore::Describe(std::string_view user) const {
 
 Result<UniqueFd> FileStore::OpenDir(const UserPaths& paths, bool create) const {
   Result<UniqueFd> dir =
-      create ? OpenOrCreateSafeDirectory(paths.dir) : OpenSafeDirectory(paths.dir);
+      create ? OpenOrCreateSafeDirectory(paths.dir, owner_) : OpenSafeDirectory(paths.dir, owner_);
   if (!dir.ok() && dir.status().code() == Status::Code::kNotFound &&
       !TemplateHasPerUserDirectory(template_)) {
     return Status::IOError("the store directory " + paths.dir +
@@ -85,23 +108,24 @@ Result<UniqueFd> FileStore::OpenDir(const UserPaths& paths, bool create) const {
   return dir;
 }
 
-Result<std::vector<Device>> FileStore::ReadDevicesAt(int dir_fd, const UserPaths& paths) const {
-  Result<SecretBytes> text = ReadSafeFile(dir_fd, paths.name, paths.path, kMaxDeviceFileSize);
+Result<Enrollment> FileStore::ReadDevicesAt(int dir_fd, const UserPaths& paths) const {
+  Result<SecretBytes> text =
+      ReadSafeFile(dir_fd, paths.name, paths.path, kMaxDeviceFileSize, owner_);
   if (!text.ok()) {
-    if (text.status().code() == Status::Code::kNotFound) return std::vector<Device>();
+    if (text.status().code() == Status::Code::kNotFound) return Enrollment();
     return text.status();
   }
-  Result<std::vector<Device>> devices = ParseDeviceFile(text->view());
+  Result<Enrollment> devices = ParseDeviceFile(text->view());
   if (!devices.ok()) return devices.status().WithContext(paths.path);
   return devices;
 }
 
-Result<std::vector<Device>> FileStore::ReadDevices(std::string_view user) {
+Result<Enrollment> FileStore::ReadDevices(std::string_view user) {
   Result<UserPaths> paths = PathsFor(user);
   if (!paths.ok()) return paths.status();
   Result<UniqueFd> dir = OpenDir(*paths, false);
   if (!dir.ok()) {
-    if (dir.status().code() == Status::Code::kNotFound) return std::vector<Device>();
+    if (dir.status().code() == Status::Code::kNotFound) return Enrollment();
     return dir.status();
   }
   return ReadDevicesAt(dir->get(), *paths);
@@ -120,7 +144,8 @@ Result<LockedState> FileStore::LockState(int dir_fd, const UserPaths& paths) con
       return ErrnoStatus("cannot open " + paths.state_path, err);
     }
     struct stat st;
-    if (Status s = CheckSafeFile(locked.fd.get(), paths.state_path, kStateFileSize, &st); !s.ok()) {
+    if (Status s = CheckSafeFile(locked.fd.get(), paths.state_path, kStateFileSize, owner_, &st);
+        !s.ok()) {
       return s;
     }
     while (flock(locked.fd.get(), LOCK_EX) != 0) {
@@ -132,7 +157,8 @@ Result<LockedState> FileStore::LockState(int dir_fd, const UserPaths& paths) con
       continue;  // unlinked or replaced while we waited; lock the current one
     }
     // Read under the lock, so the size check above may be stale: check again.
-    if (Status s = CheckSafeFile(locked.fd.get(), paths.state_path, kStateFileSize, &st); !s.ok()) {
+    if (Status s = CheckSafeFile(locked.fd.get(), paths.state_path, kStateFileSize, owner_, &st);
+        !s.ok()) {
       return s;
     }
     locked.file.resize(static_cast<size_t>(st.st_size));
@@ -150,12 +176,12 @@ Result<LockedState> FileStore::LockState(int dir_fd, const UserPaths& paths) con
 }
 
 Status FileStore::WriteState(LockedState& locked, const UserPaths& paths,
-                             const std::vector<Device>& devices, const StateFile& old,
+                             const Enrollment& enrollment, const StateFile& old,
                              UserState state) const {
   // Keep only entries of devices that still exist.
   std::vector<DeviceState> kept;
   for (DeviceState& d : state.devices) {
-    for (const Device& device : devices) {
+    for (const Device& device : enrollment.devices) {
       if (device.id == d.id) {
         kept.push_back(std::move(d));
         break;
@@ -177,9 +203,9 @@ Status FileStore::WriteState(LockedState& locked, const UserPaths& paths,
   return Status::Ok();
 }
 
-Status FileStore::ReadState(std::string_view user, std::vector<Device>& devices, UserState& state) {
-  return Transact(user, false, [&](const std::vector<Device>& d, UserState& s) {
-    for (const Device& device : d) devices.push_back(device.Clone());
+Status FileStore::ReadState(std::string_view user, Enrollment& enrollment, UserState& state) {
+  return Transact(user, false, [&](const Enrollment& e, UserState& s) {
+    enrollment = e.Clone();
     state = s;
     return Status::Ok();
   });
@@ -197,15 +223,15 @@ Status FileStore::Transact(std::string_view user, bool write, const StateUpdater
   UserState empty_state;
   if (!dir.ok()) return update({}, empty_state);
   // A user without a devices file gets no state file: nothing is created for unknown users.
-  Result<std::vector<Device>> unlocked = ReadDevicesAt(dir->get(), *paths);
+  Result<Enrollment> unlocked = ReadDevicesAt(dir->get(), *paths);
   if (!unlocked.ok()) return unlocked.status();
-  if (unlocked->empty()) return update({}, empty_state);
+  if (unlocked->devices.empty()) return update({}, empty_state);
 
   Result<LockedState> locked = LockState(dir->get(), *paths);
   if (!locked.ok()) return locked.status();
-  Result<std::vector<Device>> devices = ReadDevicesAt(dir->get(), *paths);  // now stable
+  Result<Enrollment> devices = ReadDevicesAt(dir->get(), *paths);  // now stable
   if (!devices.ok()) return devices.status();
-  if (devices->empty()) {
+  if (devices->devices.empty()) {
     // The last device was removed while we waited for the lock; our open may have created the
     // state file again. Remove it: a user without devices has no files.
     unlinkat(dir->get(), paths->state_name.c_str(), 0);
@@ -232,10 +258,10 @@ Status FileStore::EditDevices(std::string_view user, const DeviceEditor& edit) {
     if (locked->file.empty()) unlinkat(dir->get(), paths->state_name.c_str(), 0);
     return s;
   };
-  Result<std::vector<Device>> devices = ReadDevicesAt(dir->get(), *paths);
+  Result<Enrollment> devices = ReadDevicesAt(dir->get(), *paths);
   if (!devices.ok()) return drop_new_state(devices.status());
   if (Status s = edit(*devices); !s.ok()) return drop_new_state(s);
-  if (devices->empty()) {
+  if (devices->devices.empty()) {
     // The last device went: remove both files (the state first, while we hold its lock).
     if (unlinkat(dir->get(), paths->state_name.c_str(), 0) != 0 && errno != ENOENT) {
       return ErrnoStatus("cannot remove " + paths->state_path, errno);
@@ -261,11 +287,65 @@ Status FileStore::EditDevices(std::string_view user, const DeviceEditor& edit) {
   return Status::Ok();
 }
 
+// A "~/" store for a name without a passwd entry: no home, so no devices. It reads like any
+// user without devices (a login must not tell who exists) and refuses to enroll.
+class NoAccountStore final : public Store {
+ public:
+  NoAccountStore(std::string path_template, std::string_view user)
+      : template_(std::move(path_template)), user_(user) {}
+
+  Result<Enrollment> ReadDevices(std::string_view) override { return Enrollment(); }
+  Status ReadState(std::string_view, Enrollment& enrollment, UserState& state) override {
+    enrollment = Enrollment();
+    state = UserState();
+    return Status::Ok();
+  }
+  Status EditDevices(std::string_view, const DeviceEditor&) override {
+    return Status::NotFound(user_ + " has no entry in the user database, so " + template_ +
+                            " has no home directory to be in");
+  }
+  Status UpdateState(std::string_view, const StateUpdater& update) override {
+    UserState state;
+    return update(Enrollment(), state);  // nothing is written for a user without devices
+  }
+  std::string Describe(std::string_view) const override {
+    return template_ + " (" + user_ + " has no passwd entry)";
+  }
+
+ private:
+  std::string template_;
+  std::string user_;
+};
+
 }  // namespace
 
 Result<std::unique_ptr<Store>> OpenFileStore(const std::string& path_template) {
   if (Status s = ValidateStoreTemplate(path_template); !s.ok()) return s;
+  if (TemplateUsesHome(path_template)) {
+    return Status::InvalidArgument("store path " + path_template +
+                                   " is in the home directory: open it per user "
+                                   "(OpenFileStoreForUser)");
+  }
   return std::unique_ptr<Store>(std::make_unique<FileStore>(path_template));
+}
+
+Result<std::unique_ptr<Store>> OpenFileStoreForUser(const std::string& path_template,
+                                                    std::string_view user) {
+  if (Status s = ValidateUserName(user); !s.ok()) return s;
+  if (Status s = ValidateStoreTemplate(path_template); !s.ok()) return s;
+  if (!TemplateUsesHome(path_template)) return OpenFileStore(path_template);
+  Result<std::optional<UserAccount>> account = LookUpAccount(user);
+  if (!account.ok()) return account.status();
+  if (!account->has_value()) {
+    return std::unique_ptr<Store>(std::make_unique<NoAccountStore>(path_template, user));
+  }
+  const UserAccount& found = **account;
+  if (Status s = ValidateHomeDirectory(found.home, user); !s.ok()) return s;
+  std::unique_ptr<Store> files = std::make_unique<FileStore>(path_template, found, user);
+  if (!NeedsFsIdentitySwitch(found)) return files;
+  Result<FsIdentity> identity = FsIdentityOf(found);
+  if (!identity.ok()) return identity.status();
+  return StoreWithFsIdentity(std::move(files), std::move(identity).value());
 }
 
 }  // namespace pamtotp

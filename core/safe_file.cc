@@ -21,19 +21,27 @@ std::string Octal(mode_t mode) {
   return buf;
 }
 
-bool TrustedOwner(uid_t uid) { return uid == 0 || uid == geteuid(); }
+// "PATH is owned by uid 1000; it must be owned by root (chown root PATH)", or for a user's
+// store "...; it must be owned by carol or root (chown carol PATH)".
+Status WrongOwner(const std::string& path, uid_t found, const TrustedOwner& owner) {
+  std::string message = path + " is owned by uid " + std::to_string(found) + "; it must be ";
+  if (owner.user.empty()) {
+    return Status::PermissionDenied(message + "owned by root (chown root " + path + ")");
+  }
+  return Status::PermissionDenied(message + "owned by " + owner.user + " or root (chown " +
+                                  owner.user + " " + path + ")");
+}
 
-Status CheckSafeDirectory(int fd, const std::string& path) {
+Status CheckSafeDirectory(int fd, const std::string& path, const TrustedOwner& owner) {
   struct stat st;
   if (fstat(fd, &st) != 0) return ErrnoStatus("cannot stat " + path, errno);
   if (!S_ISDIR(st.st_mode)) return Status::PermissionDenied(path + " is not a directory");
-  if (!TrustedOwner(st.st_uid)) {
-    return Status::PermissionDenied(path + " is owned by uid " + std::to_string(st.st_uid) +
-                                    "; it must be owned by root (chown root " + path + ")");
-  }
+  if (!owner.Trusts(st.st_uid)) return WrongOwner(path, st.st_uid, owner);
   if ((st.st_mode & 022) != 0) {
+    // A home directory keeps its other bits; only the write bits are the problem.
+    const char* fix = owner.user.empty() ? "chmod 700 " : "chmod go-w ";
     return Status::PermissionDenied(path + " has mode " + Octal(st.st_mode) +
-                                    ", writable by others; run chmod 700 " + path);
+                                    ", writable by others; run " + fix + path);
   }
   return Status::Ok();
 }
@@ -41,12 +49,13 @@ Status CheckSafeDirectory(int fd, const std::string& path) {
 // A directory above the store: others must not be able to swap what lies below it. Writable
 // by others is allowed only with the sticky bit on a root-owned directory (like /tmp), where
 // nobody else can rename or remove our entries.
-Status CheckAncestor(int fd, const std::string& path) {
+Status CheckAncestor(int fd, const std::string& path, const TrustedOwner& owner) {
   struct stat st;
   if (fstat(fd, &st) != 0) return ErrnoStatus("cannot stat " + path, errno);
-  if (!TrustedOwner(st.st_uid)) {
+  if (!owner.Trusts(st.st_uid)) {
     return Status::PermissionDenied(path + " (above the store) is owned by uid " +
-                                    std::to_string(st.st_uid) + "; it must be owned by root");
+                                    std::to_string(st.st_uid) + "; it must be owned by root" +
+                                    (owner.user.empty() ? "" : " or " + owner.user));
   }
   bool shared_sticky = (st.st_mode & S_ISVTX) != 0 && st.st_uid == 0;
   if ((st.st_mode & 022) != 0 && !shared_sticky) {
@@ -59,7 +68,7 @@ Status CheckAncestor(int fd, const std::string& path) {
 // Opens `path` one component at a time from "/", never following a symlink, checking every
 // directory on the way (openssh's safe_path, done on descriptors so nothing can change
 // between the check and the use).
-Result<UniqueFd> OpenDirectory(const std::string& path) {
+Result<UniqueFd> OpenDirectory(const std::string& path, const TrustedOwner& owner) {
   if (path.empty() || path.front() != '/') {
     return Status::InvalidArgument(path + " is not an absolute path");
   }
@@ -68,7 +77,9 @@ Result<UniqueFd> OpenDirectory(const std::string& path) {
   std::string walked;
   size_t start = 1;
   while (start < path.size()) {
-    if (Status s = CheckAncestor(fd.get(), walked.empty() ? "/" : walked); !s.ok()) return s;
+    if (Status s = CheckAncestor(fd.get(), walked.empty() ? "/" : walked, owner); !s.ok()) {
+      return s;
+    }
     size_t end = path.find('/', start);
     if (end == std::string::npos) end = path.size();
     std::string part = path.substr(start, end - start);
@@ -80,41 +91,51 @@ Result<UniqueFd> OpenDirectory(const std::string& path) {
       int err = errno;
       if (err == ENOENT) return Status::NotFound(walked + " does not exist");
       if (err == ELOOP || err == ENOTDIR) {
-        return Status::PermissionDenied(walked +
-                                        " is a symlink or not a directory; give the "
-                                        "store's real path");
+        return Status::PermissionDenied(
+            walked + " is a symlink or not a directory; " +
+            (owner.user.empty()
+                 ? "give the store's real path"
+                 : "the path to " + owner.user + "'s store must not go through one"));
       }
       return ErrnoStatus("cannot open directory " + walked, err);
     }
     fd = std::move(next);
   }
-  if (Status s = CheckSafeDirectory(fd.get(), path); !s.ok()) return s;
+  if (Status s = CheckSafeDirectory(fd.get(), path, owner); !s.ok()) return s;
   return fd;
 }
 
 }  // namespace
 
-Status ErrnoStatus(const std::string& what, int err) {
-  return Status::IOError(what + ": " + std::strerror(err));
+TrustedOwner TrustedOwner::Root() { return TrustedOwner{geteuid(), ""}; }
+
+TrustedOwner TrustedOwner::User(uid_t uid, std::string user) {
+  return TrustedOwner{uid, std::move(user)};
 }
 
-Result<UniqueFd> OpenSafeDirectory(const std::string& path) { return OpenDirectory(path); }
+Status ErrnoStatus(const std::string& what, int err) {
+  std::string message = what + ": " + std::strerror(err);
+  if (err == EACCES || err == EPERM) return Status::PermissionDenied(std::move(message));
+  return Status::IOError(std::move(message));
+}
 
-Result<UniqueFd> OpenOrCreateSafeDirectory(const std::string& path) {
+Result<UniqueFd> OpenSafeDirectory(const std::string& path, const TrustedOwner& owner) {
+  return OpenDirectory(path, owner);
+}
+
+Result<UniqueFd> OpenOrCreateSafeDirectory(const std::string& path, const TrustedOwner& owner) {
   if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
     return ErrnoStatus("cannot create directory " + path, errno);
   }
-  return OpenDirectory(path);
+  return OpenDirectory(path, owner);
 }
 
-Status CheckSafeFile(int fd, const std::string& path, size_t max_size, struct stat* st_out) {
+Status CheckSafeFile(int fd, const std::string& path, size_t max_size, const TrustedOwner& owner,
+                     struct stat* st_out) {
   struct stat st;
   if (fstat(fd, &st) != 0) return ErrnoStatus("cannot stat " + path, errno);
   if (!S_ISREG(st.st_mode)) return Status::PermissionDenied(path + " is not a regular file");
-  if (!TrustedOwner(st.st_uid)) {
-    return Status::PermissionDenied(path + " is owned by uid " + std::to_string(st.st_uid) +
-                                    "; it must be owned by root (chown root " + path + ")");
-  }
+  if (!owner.Trusts(st.st_uid)) return WrongOwner(path, st.st_uid, owner);
   if ((st.st_mode & 077) != 0) {
     return Status::PermissionDenied(path + " has mode " + Octal(st.st_mode) +
                                     ", readable or writable by others; run chmod 600 " + path);
@@ -132,7 +153,7 @@ Status CheckSafeFile(int fd, const std::string& path, size_t max_size, struct st
 }
 
 Result<SecretBytes> ReadSafeFile(int dir_fd, const std::string& name, const std::string& path,
-                                 size_t max_size) {
+                                 size_t max_size, const TrustedOwner& owner) {
   UniqueFd fd(openat(dir_fd, name.c_str(), O_RDONLY | O_NONBLOCK | kOpenFlags));
   if (!fd.valid()) {
     int err = errno;
@@ -142,7 +163,7 @@ Result<SecretBytes> ReadSafeFile(int dir_fd, const std::string& name, const std:
     return ErrnoStatus("cannot open " + path, err);
   }
   struct stat st;
-  if (Status s = CheckSafeFile(fd.get(), path, max_size, &st); !s.ok()) return s;
+  if (Status s = CheckSafeFile(fd.get(), path, max_size, owner, &st); !s.ok()) return s;
   // Read one byte more than the limit so that a file growing after fstat is still caught.
   SecretBytes contents(max_size + 1);
   size_t total = 0;

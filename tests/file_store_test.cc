@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/random.h"
+#include "core/safe_file.h"
 #include "core/store.h"
 #include "core/store_format.h"
 #include "tests/test_support.h"
@@ -43,16 +44,16 @@ Device NewDevice(const std::string& name) {
 }
 
 Status AddDevice(Store& store, std::string_view user, const Device& device) {
-  return store.EditDevices(user, [&](std::vector<Device>& devices) {
-    devices.push_back(device.Clone());
+  return store.EditDevices(user, [&](Enrollment& enrollment) {
+    enrollment.devices.push_back(device.Clone());
     return Status::Ok();
   });
 }
 
 std::vector<Device> ReadAll(Store& store, std::string_view user) {
-  Result<std::vector<Device>> devices = store.ReadDevices(user);
+  Result<Enrollment> devices = store.ReadDevices(user);
   if (!devices.ok()) fail_msg("%s", devices.status().message().c_str());
-  return std::move(devices).value();
+  return std::move(devices->devices);
 }
 
 size_t EntriesIn(const std::string& dir) {
@@ -86,14 +87,14 @@ void UserWithoutDevicesReadsEmptyAndCreatesNothing(void**) {
   Fixture f;
   assert_int_equal(ReadAll(*f.store, "alice").size(), 0);
   bool called = false;
-  ExpectOk(f.store->UpdateState("alice", [&](const std::vector<Device>& d, UserState& s) {
+  ExpectOk(f.store->UpdateState("alice", [&](const Enrollment& d, UserState& s) {
     called = true;
-    assert_int_equal(d.size(), 0);
+    assert_int_equal(d.devices.size(), 0);
     s.failures = 7;  // must not be written for a user without devices
     return Status::Ok();
   }));
   assert_true(called);
-  std::vector<Device> devices;
+  Enrollment devices;
   UserState state;
   ExpectOk(f.store->ReadState("alice", devices, state));
   assert_int_equal(state.failures, 0);
@@ -126,7 +127,7 @@ void StatePersistsAcrossStoreObjects(void**) {
   std::string id = ReadAll(*f.store, "alice")[0].id;
   for (uint32_t round = 1; round <= 5; ++round) {
     std::unique_ptr<Store> store = OpenStore(f.dir.File("%u.totp"));
-    ExpectOk(store->UpdateState("alice", [&](const std::vector<Device>&, UserState& s) {
+    ExpectOk(store->UpdateState("alice", [&](const Enrollment&, UserState& s) {
       assert_int_equal(s.failures, round - 1);
       s.failures = round;
       s.last_failure = 1700000000 + round;
@@ -136,10 +137,10 @@ void StatePersistsAcrossStoreObjects(void**) {
       return Status::Ok();
     }));
   }
-  std::vector<Device> devices;
+  Enrollment devices;
   UserState state;
   ExpectOk(OpenStore(f.dir.File("%u.totp"))->ReadState("alice", devices, state));
-  assert_int_equal(devices.size(), 1);
+  assert_int_equal(devices.devices.size(), 1);
   assert_int_equal(state.failures, 5);
   assert_int_equal(state.last_failure, 1700000005);
   assert_int_equal(state.devices.size(), 1);
@@ -151,8 +152,8 @@ void RemovingTheLastDeviceRemovesBothFiles(void**) {
   Fixture f;
   f.Enroll();
   assert_true(Exists(f.devices) && Exists(f.state));
-  ExpectOk(f.store->EditDevices("alice", [](std::vector<Device>& d) {
-    d.clear();
+  ExpectOk(f.store->EditDevices("alice", [](Enrollment& d) {
+    d.devices.clear();
     return Status::Ok();
   }));
   assert_int_equal(EntriesIn(f.dir.path()), 0);
@@ -161,8 +162,8 @@ void RemovingTheLastDeviceRemovesBothFiles(void**) {
 
 void FailedEditWritesNothing(void**) {
   Fixture f;
-  auto failing = [](std::vector<Device>& d) {
-    d.push_back(NewDevice("Never"));
+  auto failing = [](Enrollment& d) {
+    d.devices.push_back(NewDevice("Never"));
     return Status::AlreadyExists("a device called 'Never' exists");
   };
   ExpectError(f.store->EditDevices("alice", failing), Status::Code::kAlreadyExists,
@@ -174,7 +175,7 @@ void FailedEditWritesNothing(void**) {
   ExpectError(f.store->EditDevices("alice", failing), Status::Code::kAlreadyExists,
               "a device called 'Never' exists");
   ExpectError(f.store->UpdateState("alice",
-                                   [](const std::vector<Device>&, UserState& s) {
+                                   [](const Enrollment&, UserState& s) {
                                      s.failures = 99;
                                      return Status::Internal("updater failed");
                                    }),
@@ -197,7 +198,7 @@ void EditThatDuplicatesANameWritesNothing(void**) {
 
 void EditLeavingANewUserWithoutDevicesCreatesNothing(void**) {
   Fixture f;
-  ExpectOk(f.store->EditDevices("alice", [](std::vector<Device>&) { return Status::Ok(); }));
+  ExpectOk(f.store->EditDevices("alice", [](Enrollment&) { return Status::Ok(); }));
   assert_int_equal(EntriesIn(f.dir.path()), 0);
 }
 
@@ -276,7 +277,7 @@ void RefusesFilesOwnedByAnotherUser(void**) {
 void CorruptDevicesFileNamesPathAndLine(void**) {
   Fixture f;
   testing::WriteFile(f.devices, "pam_totp-devices 1\ngarbage\n", 0600);
-  const std::string message = f.devices + ": line 2: expected a 'device' line";
+  const std::string message = f.devices + ": line 2: expected a 'device' or 'recovery' line";
   ExpectError(f.store->ReadDevices("alice").status(), Status::Code::kCorruption, message);
   ExpectError(f.store->UpdateState("alice", [](const auto&, UserState&) { return Status::Ok(); }),
               Status::Code::kCorruption, message);
@@ -288,7 +289,7 @@ void DamagedStateFileIsCorruption(void**) {
   Fixture f;
   f.Enroll();
   bool called = false;
-  auto update = [&](const std::vector<Device>&, UserState&) {
+  auto update = [&](const Enrollment&, UserState&) {
     called = true;
     return Status::Ok();
   };
@@ -368,8 +369,8 @@ void MissingPerUserDirectoryReadsAsNoDevices(void**) {
   testing::TempDir dir;
   std::unique_ptr<Store> deep = OpenStore(dir.File("x/%u/devices"));
   assert_int_equal(ReadAll(*deep, "alice").size(), 0);
-  ExpectOk(deep->UpdateState("alice", [](const auto& d, UserState&) {
-    assert_int_equal(d.size(), 0);
+  ExpectOk(deep->UpdateState("alice", [](const Enrollment& d, UserState&) {
+    assert_int_equal(d.devices.size(), 0);
     return Status::Ok();
   }));
   assert_int_equal(EntriesIn(dir.path()), 0);
@@ -400,6 +401,116 @@ void LeftoverTempFileDoesNotBreakWrites(void**) {
                      0600);
   ExpectOk(AddDevice(*f.store, "alice", NewDevice("Tablet")));
   assert_int_equal(ReadAll(*f.store, "alice").size(), 2);
+}
+
+void HomeTemplatesAreOpenedPerUser(void**) {
+  ExpectError(OpenFileStore("~/.pam_totp").status(), Status::Code::kInvalidArgument,
+              "store path ~/.pam_totp is in the home directory: open it per user "
+              "(OpenFileStoreForUser)");
+  // The user name is refused before anything is looked up or built from it.
+  ExpectError(OpenFileStoreForUser("~/.pam_totp", "../root").status(),
+              Status::Code::kInvalidArgument, "the user name contains '/'");
+  ExpectError(OpenFileStoreForUser("~/.pam_totp", "").status(), Status::Code::kInvalidArgument,
+              "the user name is empty");
+  ExpectError(OpenFileStoreForUser("~/../x", "alice").status(), Status::Code::kInvalidArgument,
+              "store path must not contain empty, '.' or '..' parts");
+  // Without '~' it is the system store, for any user.
+  Fixture f;
+  Result<std::unique_ptr<Store>> store = OpenFileStoreForUser(f.dir.File("%u.totp"), "alice");
+  if (!store.ok()) fail_msg("%s", store.status().message().c_str());
+  ExpectOk(AddDevice(**store, "alice", NewDevice("Phone")));
+  ExpectOk(AddDevice(**store, "bob", NewDevice("Phone")));
+  assert_int_equal(ReadAll(*f.store, "alice").size(), 1);
+}
+
+// No passwd entry: no home, so no devices; a login looks like anyone else's, nothing is
+// created, and enrolling says why it cannot.
+void UserWithoutPasswdEntryHasNoDevices(void**) {
+  const std::string user = "pamtotp-no-such-user";
+  Result<std::unique_ptr<Store>> opened = OpenFileStoreForUser("~/.pam_totp", user);
+  if (!opened.ok()) fail_msg("%s", opened.status().message().c_str());
+  Store& store = **opened;
+  assert_int_equal(ReadAll(store, user).size(), 0);
+  bool called = false;
+  ExpectError(store.UpdateState(user,
+                                [&](const Enrollment& e, UserState& s) {
+                                  called = true;
+                                  assert_int_equal(e.devices.size(), 0);
+                                  assert_int_equal(s.failures, 0);
+                                  return Status::Internal("updater result");
+                                }),
+              Status::Code::kInternal, "updater result");
+  assert_true(called);
+  Enrollment enrollment;
+  enrollment.devices.push_back(NewDevice("stale"));
+  UserState state;
+  state.failures = 3;
+  ExpectOk(store.ReadState(user, enrollment, state));
+  assert_int_equal(enrollment.devices.size(), 0);
+  assert_int_equal(state.failures, 0);
+  ExpectError(AddDevice(store, user, NewDevice("Phone")), Status::Code::kNotFound,
+              user +
+                  " has no entry in the user database, so ~/.pam_totp has no home directory "
+                  "to be in");
+  assert_string_equal(store.Describe(user).c_str(),
+                      "~/.pam_totp (pamtotp-no-such-user has no passwd entry)");
+}
+
+// The ownership rule of a store in carol's home: carol or root own it, and the message says
+// whom to chown it to.
+void UserStoreTrustsTheUserAndRoot(void**) {
+  if (geteuid() != 0) {
+    std::printf("skipped: giving files to other uids needs root\n");
+    skip();
+  }
+  testing::TempDir dir;
+  const TrustedOwner carol = TrustedOwner::User(4242, "carol");
+  std::string home = dir.File("carol");
+  assert_int_equal(mkdir(home.c_str(), 0755), 0);
+  assert_int_equal(chown(home.c_str(), 4242, 4242), 0);
+  Result<UniqueFd> fd = OpenSafeDirectory(home, carol);
+  if (!fd.ok()) fail_msg("%s", fd.status().message().c_str());
+  // Not root's store: carol's home is not root's or ours.
+  ExpectError(OpenSafeDirectory(home, TrustedOwner::Root()).status(),
+              Status::Code::kPermissionDenied,
+              home + " is owned by uid 4242; it must be owned by root (chown root " + home + ")");
+  std::string file = home + "/.pam_totp";
+  for (uid_t owner : {uid_t{4242}, uid_t{0}}) {
+    testing::WriteFile(file, "x", 0600);
+    assert_int_equal(chown(file.c_str(), owner, owner), 0);
+    Result<SecretBytes> text = ReadSafeFile(fd->get(), ".pam_totp", file, 100, carol);
+    if (!text.ok()) fail_msg("%s", text.status().message().c_str());
+  }
+  assert_int_equal(chown(file.c_str(), 4343, 4343), 0);
+  ExpectError(
+      ReadSafeFile(fd->get(), ".pam_totp", file, 100, carol).status(),
+      Status::Code::kPermissionDenied,
+      file + " is owned by uid 4343; it must be owned by carol or root (chown carol " + file + ")");
+  // A home directory keeps its read bits; only write access for others is refused.
+  assert_int_equal(chmod(home.c_str(), 0775), 0);
+  ExpectError(OpenSafeDirectory(home, carol).status(), Status::Code::kPermissionDenied,
+              home + " has mode 0775, writable by others; run chmod go-w " + home);
+  assert_int_equal(chmod(home.c_str(), 0700), 0);
+  assert_int_equal(chown(home.c_str(), 4343, 4343), 0);
+  ExpectError(
+      OpenSafeDirectory(home, carol).status(), Status::Code::kPermissionDenied,
+      home + " is owned by uid 4343; it must be owned by carol or root (chown carol " + home + ")");
+  // Above the store: root or carol, never anyone else.
+  assert_int_equal(mkdir((home + "/.config").c_str(), 0700), 0);
+  ExpectError(OpenSafeDirectory(home + "/.config", carol).status(), Status::Code::kPermissionDenied,
+              home + " (above the store) is owned by uid 4343; it must be owned by root or carol");
+  assert_int_equal(chown(home.c_str(), 4242, 4242), 0);
+  assert_true(OpenSafeDirectory(home + "/.config", carol).ok());  // root's .config is fine
+}
+
+void PermissionErrorsArePermissionDenied(void**) {
+  assert_int_equal(static_cast<int>(ErrnoStatus("cannot open x", EACCES).code()),
+                   static_cast<int>(Status::Code::kPermissionDenied));
+  assert_int_equal(static_cast<int>(ErrnoStatus("cannot open x", EPERM).code()),
+                   static_cast<int>(Status::Code::kPermissionDenied));
+  Status io = ErrnoStatus("cannot write x", ENOSPC);
+  assert_int_equal(static_cast<int>(io.code()), static_cast<int>(Status::Code::kIOError));
+  assert_string_equal(io.message().c_str(), "cannot write x: No space left on device");
 }
 
 // Children report through their exit status; cmocka asserts stay in the parent.
@@ -464,7 +575,7 @@ void ConcurrentStateUpdatesLoseNothing(void**) {
     }
     return true;
   });
-  std::vector<Device> devices;
+  Enrollment devices;
   UserState state;
   ExpectOk(f.store->ReadState("alice", devices, state));
   assert_int_equal(state.failures, 100);
@@ -496,6 +607,10 @@ int main() {
       cmocka_unit_test(MissingPerUserDirectoryReadsAsNoDevices),
       cmocka_unit_test(RefusesHostileUserNamesAndTemplates),
       cmocka_unit_test(LeftoverTempFileDoesNotBreakWrites),
+      cmocka_unit_test(HomeTemplatesAreOpenedPerUser),
+      cmocka_unit_test(UserWithoutPasswdEntryHasNoDevices),
+      cmocka_unit_test(UserStoreTrustsTheUserAndRoot),
+      cmocka_unit_test(PermissionErrorsArePermissionDenied),
       cmocka_unit_test(ConcurrentEditsLoseNothing),
       cmocka_unit_test(ConcurrentStateUpdatesLoseNothing),
   };

@@ -54,9 +54,6 @@ void RefusesBadTemplates(void**) {
   ExpectInvalid(ValidateStoreTemplate("var/lib/pam_totp/%u.totp"),
                 "store path must be absolute (start with '/')");
   ExpectInvalid(ValidateStoreTemplate(""), "store path must be absolute (start with '/')");
-  ExpectInvalid(ValidateStoreTemplate("~/%u.t"), "store path must be absolute (start with '/')");
-  ExpectInvalid(ValidateStoreTemplate("/home/~%u/x.totp"),
-                "store path: '~' (home directory) is not supported yet");
   ExpectInvalid(ValidateStoreTemplate("/var/lib/pam_totp/devices"),
                 "store path must contain %u (one file per user)");
   ExpectInvalid(ValidateStoreTemplate("/d/%%u.totp"),
@@ -92,6 +89,98 @@ void AcceptsGoodTemplates(void**) {
         "/d/%u/%u.totp", "/%u.t", "/d/%u.state.totp", "/d/%u.totp.state"}) {
     ExpectOk(ValidateStoreTemplate(t));
   }
+}
+
+void AcceptsHomeTemplates(void**) {
+  for (const char* t :
+       {"~/.pam_totp", "~/.config/pam_totp/devices", "~/%u.totp", "~/%u", "~/100%%", "~/x.state"}) {
+    ExpectOk(ValidateStoreTemplate(t));
+    assert_true(TemplateUsesHome(t));
+    assert_true(TemplateHasPerUserDirectory(t));
+  }
+  assert_false(TemplateUsesHome("/var/lib/pam_totp/%u.totp"));
+}
+
+void RefusesTildeAnywhereButTheStart(void**) {
+  const char* kOnlyAtStart =
+      "store path: '~' (the home directory) may only start the path, as in ~/.pam_totp";
+  for (const char* t :
+       {"/home/~%u/x.totp", "/d/%u~.totp", "~/a/~/b", "~/.pam_totp~", "/~/.pam_totp"}) {
+    ExpectInvalid(ValidateStoreTemplate(t), kOnlyAtStart);
+  }
+  const char* kSlash =
+      "store path: '~' must be followed by '/', as in ~/.pam_totp (~user is not supported)";
+  for (const char* t : {"~", "~carol/.pam_totp", "~%u/.pam_totp", "~~/x"}) {
+    ExpectInvalid(ValidateStoreTemplate(t), kSlash);
+  }
+  ExpectInvalid(ValidateStoreTemplate("~/"), "store path must name a file, not a directory");
+  ExpectInvalid(ValidateStoreTemplate("~/.config/"),
+                "store path must name a file, not a directory");
+  for (const char* dots : {"~/../root/.pam_totp", "~/./x", "~//x", "~/a/../../etc/shadow"}) {
+    ExpectInvalid(ValidateStoreTemplate(dots),
+                  "store path must not contain empty, '.' or '..' parts");
+  }
+  ExpectInvalid(ValidateStoreTemplate("~/%s"), "store path: only %u and %% may follow '%'");
+  ExpectInvalid(ValidateStoreTemplate("~/a\tb\n"), "store path contains a control character");
+}
+
+void ExpandsHomeTemplates(void**) {
+  auto expect = [](std::string_view t, std::string_view user, std::string_view home,
+                   const char* want) {
+    Result<std::string> path = ExpandStorePath(t, user, home);
+    if (!path.ok()) fail_msg("%s", path.status().message().c_str());
+    assert_string_equal(path->c_str(), want);
+  };
+  expect("~/.pam_totp", "carol", "/home/carol", "/home/carol/.pam_totp");
+  expect("~/.pam_totp", "carol", "/home/carol/", "/home/carol/.pam_totp");
+  expect("~/.pam_totp", "carol", "/home/carol//", "/home/carol/.pam_totp");
+  expect("~/%u.totp", "carol", "/srv/h/c", "/srv/h/c/carol.totp");
+  expect("~/.config/pam_totp/devices", "carol", "/home/carol",
+         "/home/carol/.config/pam_totp/devices");
+  expect("~/100%%", "carol", "/home/carol", "/home/carol/100%");
+  // Without '~' the home directory plays no part.
+  expect("/d/%u.totp", "carol", "", "/d/carol.totp");
+  // The two-argument form cannot know the home directory.
+  ExpectInvalid(ExpandStorePath("~/.pam_totp", "carol").status(),
+                "store path ~/.pam_totp is in the home directory; it needs the user's passwd "
+                "entry");
+}
+
+void RefusesHomeDirectoriesAStoreCannotBeUnder(void**) {
+  ExpectInvalid(ValidateHomeDirectory("", "carol"),
+                "the home directory of carol () is not an absolute path; a store under ~ needs "
+                "one");
+  ExpectInvalid(ValidateHomeDirectory("home/carol", "carol"),
+                "the home directory of carol (home/carol) is not an absolute path; a store under "
+                "~ needs one");
+  for (const char* root : {"/", "//", "///"}) {
+    ExpectInvalid(ValidateHomeDirectory(root, "carol"),
+                  "the home directory of carol is /, which cannot hold a store of its own");
+  }
+  ExpectInvalid(ValidateHomeDirectory("/home/../etc", "carol"),
+                "the home directory of carol (/home/../etc) has empty, '.' or '..' parts");
+  ExpectInvalid(ValidateHomeDirectory("/home/carol/..", "carol"),
+                "the home directory of carol (/home/carol/..) has empty, '.' or '..' parts");
+  ExpectInvalid(ValidateHomeDirectory("/home/./carol", "carol"),
+                "the home directory of carol (/home/./carol) has empty, '.' or '..' parts");
+  ExpectInvalid(ValidateHomeDirectory("/home//carol", "carol"),
+                "the home directory of carol (/home//carol) has empty, '.' or '..' parts");
+  ExpectInvalid(ValidateHomeDirectory("/home/carol\n/x", "carol"),
+                "the home directory of carol contains a control character");
+  ExpectInvalid(ValidateHomeDirectory("/" + std::string(4096, 'h'), "carol"),
+                "the home directory of carol is too long");
+  ExpectOk(ValidateHomeDirectory("/home/carol", "carol"));
+  ExpectOk(ValidateHomeDirectory("/home/carol..old", "carol"));  // ".." inside a name is fine
+  ExpectOk(ValidateHomeDirectory("/nonexistent", "carol"));
+  // Expansion checks the home directory, and the user name before anything.
+  ExpectInvalid(ExpandStorePath("~/.pam_totp", "carol", "/").status(),
+                "the home directory of carol is /, which cannot hold a store of its own");
+  ExpectInvalid(ExpandStorePath("~/.pam_totp", "../carol", "/home/carol").status(),
+                "the user name contains '/'");
+  ExpectInvalid(ExpandStorePath("~/.pam_totp", "", "/home/carol").status(),
+                "the user name is empty");
+  ExpectInvalid(ExpandStorePath("~/.pam_totp", std::string_view("a\0b", 3), "/home/a").status(),
+                "the user name contains a control character");
 }
 
 void ExpandsTemplates(void**) {
@@ -141,6 +230,10 @@ int main() {
       cmocka_unit_test(RefusesBadTemplates),
       cmocka_unit_test(RefusesTemplatesWhereUsersFilesCollide),
       cmocka_unit_test(AcceptsGoodTemplates),
+      cmocka_unit_test(AcceptsHomeTemplates),
+      cmocka_unit_test(RefusesTildeAnywhereButTheStart),
+      cmocka_unit_test(ExpandsHomeTemplates),
+      cmocka_unit_test(RefusesHomeDirectoriesAStoreCannotBeUnder),
       cmocka_unit_test(ExpandsTemplates),
       cmocka_unit_test(ExpandValidatesBothArguments),
       cmocka_unit_test(DetectsPerUserDirectories),
