@@ -2,6 +2,7 @@
 
 #include <security/pam_ext.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include <ctime>
 #include <memory>
@@ -11,6 +12,7 @@
 #include "core/store_path.h"
 #include "core/verifier.h"
 #include "pam_module/code_input.h"
+#include "pam_module/first_login.h"
 #include "pam_module/log.h"
 #include "pam_module/membership.h"
 #include "pam_module/options.h"
@@ -19,20 +21,59 @@
 namespace pamtotp::pam {
 namespace {
 
+std::string When(int64_t unix_seconds) {
+  if (unix_seconds == 0) return "until an administrator runs totpctl unlock";
+  char buf[32];
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm;
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "until %Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
+
+std::string Failures(const Outcome& outcome) {
+  return std::to_string(outcome.failures) + " consecutive failure(s)";
+}
+
 Decision Judge(const Attempt& attempt, const Outcome& outcome) {
+  const std::string device = "device '" + Printable(outcome.device_name) + "'";
   switch (outcome.verdict) {
     case Verdict::kAccepted:
-      attempt.Log(LOG_NOTICE, "code accepted from device '" + Printable(outcome.device_name) +
-                                  "' (step offset " + std::to_string(outcome.offset) + ")");
+      attempt.Log(LOG_NOTICE, "code accepted from " + device + " (offset " +
+                                  std::to_string(outcome.offset) + ")");
+      return Decision::kAllow;
+    case Verdict::kRecoveryAccepted:
+      attempt.Log(LOG_NOTICE,
+                  "recovery code accepted; " + std::to_string(outcome.recovery_left) + " left");
       return Decision::kAllow;
     case Verdict::kWrongCode:
-      attempt.Log(LOG_WARNING,
-                  "wrong code; " + std::to_string(outcome.failures) + " consecutive failure(s)");
+      if (outcome.drift) {
+        attempt.Log(LOG_WARNING, "wrong code, but it matches step offset " +
+                                     std::to_string(*outcome.drift) + " of " + device +
+                                     ": check the device's clock; " + Failures(outcome));
+      } else {
+        attempt.Log(LOG_WARNING, "wrong code; " + Failures(outcome));
+      }
       return Decision::kDeny;
     case Verdict::kReplayed:
-      attempt.Log(LOG_WARNING, "code already used on device '" + Printable(outcome.device_name) +
-                                   "'; replay refused; " + std::to_string(outcome.failures) +
-                                   " consecutive failure(s)");
+      attempt.Log(LOG_WARNING,
+                  "code already used on " + device + "; replay refused; " + Failures(outcome));
+      return Decision::kDeny;
+    case Verdict::kMalformed:
+      attempt.Log(LOG_WARNING, "malformed code (" + outcome.detail + "); " + Failures(outcome));
+      return Decision::kDeny;
+    case Verdict::kResyncNeeded:
+      attempt.Log(LOG_WARNING, "HOTP " + device + " is " + std::to_string(outcome.offset) +
+                                   " counters ahead; the next code will resynchronise it; " +
+                                   Failures(outcome));
+      return Decision::kDeny;
+    case Verdict::kLocked:
+      attempt.Log(LOG_WARNING, "locked out after " + Failures(outcome) + ", " +
+                                   When(outcome.retry_at) + "; code not checked");
+      return Decision::kDeny;
+    case Verdict::kThrottled:
+      attempt.Log(LOG_WARNING, "too soon after the last failure (backoff " +
+                                   When(outcome.retry_at) + "); code not checked");
       return Decision::kDeny;
     case Verdict::kNoDevices:
       attempt.Log(LOG_WARNING, "no device enrolled; denied");
@@ -58,24 +99,31 @@ Decision GetUser(pam_handle_t* pamh, std::string& user) {
   return Decision::kAllow;
 }
 
-// Asks for the code and checks it against the store.
-Decision CheckCode(const Attempt& attempt, const Options& options, Store& store) {
+// forward_pass: how long the code at the end of the answer is: the devices' digits when they
+// all agree, else 6 (also for a user with no device, so the prompt tells nothing).
+int CodeDigits(const std::vector<Device>& devices) {
+  if (devices.empty()) return 6;
+  for (const Device& d : devices) {
+    if (d.digits != devices.front().digits) return 6;
+  }
+  return devices.front().digits;
+}
+
+// Asks for the code and checks it against the store. A backoff is waited out once, outside
+// the lock, so a person typing slowly after a few mistakes is delayed rather than refused.
+Decision CheckCode(const Attempt& attempt, const Options& options, Store& store, int code_digits) {
   SecretBytes input;
-  if (Decision d = ObtainCode(attempt, options, input); d != Decision::kAllow) {
+  if (Decision d = ObtainCode(attempt, options, input, code_digits); d != Decision::kAllow) {
     attempt.Log(LOG_WARNING, "could not get the code; denied");
     return d;
   }
-  const int64_t now = std::time(nullptr);
-  Result<SecretBytes> code = NormalizeCode(input.view());
-  input.Clear();
-  if (!code.ok()) {
-    if (Status s = RecordFailure(store, attempt.user(), now); !s.ok()) {
-      attempt.Log(LOG_ERR, "store error: " + s.message());
-    }
-    attempt.Log(LOG_WARNING, "malformed code (" + code.status().message() + "); denied");
-    return Decision::kDeny;
+  Result<Outcome> outcome =
+      VerifyInput(store, attempt.user(), input.view(), std::time(nullptr), options.config);
+  if (outcome.ok() && outcome->verdict == Verdict::kThrottled) {
+    int64_t wait = outcome->retry_at - std::time(nullptr);
+    if (wait > 0 && wait <= kMaxBackoff) sleep(static_cast<unsigned>(wait));
+    outcome = VerifyInput(store, attempt.user(), input.view(), std::time(nullptr), options.config);
   }
-  Result<Outcome> outcome = VerifyCode(store, attempt.user(), *code, now, options.config.window);
   if (!outcome.ok()) {
     attempt.Log(LOG_ERR, "store error, denied: " + outcome.status().message());
     return Decision::kDeny;
@@ -109,22 +157,26 @@ Decision Authenticate(pam_handle_t* pamh, int /*flags*/, int argc, const char** 
     attempt.Log(LOG_ERR, "store error, denied: " + store.status().message());
     return Decision::kDeny;
   }
-  Result<std::vector<Device>> devices = (*store)->ReadDevices(user);
-  if (!devices.ok()) {
-    attempt.Log(LOG_ERR, "store error, denied: " + devices.status().message());
+  Result<Enrollment> enrollment = (*store)->ReadDevices(user);
+  if (!enrollment.ok()) {
+    attempt.Log(LOG_ERR, "store error, denied: " + enrollment.status().message());
     return Decision::kDeny;
   }
-  if (devices->empty() && options->nullok) {
+  if (enrollment->devices.empty() && options->enroll == EnrollMode::kFirstLogin) {
+    return EnrollOnFirstLogin(attempt, *options, **store);
+  }
+  if (enrollment->devices.empty() && options->nullok) {
     attempt.Log(LOG_INFO, "no device enrolled; nullok, so this module is ignored");
     return Decision::kIgnore;
   }
-  devices->clear();  // the secrets are read again, under the lock, by VerifyCode
+  const int code_digits = CodeDigits(enrollment->devices);
+  *enrollment = Enrollment();  // the secrets are read again, under the lock, by VerifyInput
   if (options->debug) {
     attempt.Log(LOG_DEBUG, "window " + std::to_string(options->config.window) + ", store " +
                                (*store)->Describe(user));
   }
   // Users without a device are asked too, so a prompt does not tell who is enrolled.
-  return CheckCode(attempt, *options, **store);
+  return CheckCode(attempt, *options, **store, code_digits);
 }
 
 }  // namespace pamtotp::pam

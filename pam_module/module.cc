@@ -4,6 +4,7 @@
 #include <exception>
 #include <new>
 
+#include "pam_module/account.h"
 #include "pam_module/authenticate.h"
 #include "pam_module/decision.h"
 
@@ -13,6 +14,19 @@ PAMTOTP_EXPORT int pam_sm_authenticate(pam_handle_t* pamh, int flags, int argc, 
   using pamtotp::pam::Decision;
   try {
     return pamtotp::pam::ToPamCode(pamtotp::pam::Authenticate(pamh, flags, argc, argv));
+  } catch (const std::bad_alloc&) {
+    return pamtotp::pam::ToPamCode(Decision::kOutOfMemory);
+  } catch (...) {
+    return pamtotp::pam::ToPamCode(Decision::kDeny);
+  }
+}
+
+// A user locked out by failed codes is refused here too (see account.h).
+PAMTOTP_EXPORT int pam_sm_acct_mgmt(pam_handle_t* pamh, int /*flags*/, int argc,
+                                    const char** argv) {
+  using pamtotp::pam::Decision;
+  try {
+    return pamtotp::pam::ToPamCode(pamtotp::pam::CheckAccount(pamh, argc, argv));
   } catch (const std::bad_alloc&) {
     return pamtotp::pam::ToPamCode(Decision::kOutOfMemory);
   } catch (...) {

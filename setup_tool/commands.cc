@@ -94,11 +94,12 @@ bool AnswerIsYes(const SecretBytes& answer) {
 }  // namespace
 
 int RunList(const Options& options, Context& context) {
-  std::vector<Device> devices;
+  Enrollment enrollment;
   UserState state;
-  if (Status s = context.store->ReadState(context.user, devices, state); !s.ok()) {
+  if (Status s = context.store->ReadState(context.user, enrollment, state); !s.ok()) {
     return StoreFailure(s);
   }
+  const std::vector<Device>& devices = enrollment.devices;
   Status written = Status::Ok();
   if (options.json) {
     written = ListJson(context.user, devices, state);
@@ -113,9 +114,11 @@ int RunList(const Options& options, Context& context) {
 int RunRemove(const Options& options, Context& context) {
   const std::string& name = options.device;
   const std::string not_found = context.user + " has no device named '" + name + "'";
-  Result<std::vector<Device>> devices = context.store->ReadDevices(context.user);
-  if (!devices.ok()) return StoreFailure(devices.status());
-  if (FindDeviceByName(*devices, name) == nullptr) return Fail(kExitFailed, not_found);
+  Result<Enrollment> enrollment = context.store->ReadDevices(context.user);
+  if (!enrollment.ok()) return StoreFailure(enrollment.status());
+  if (FindDeviceByName(enrollment->devices, name) == nullptr) {
+    return Fail(kExitFailed, not_found);
+  }
 
   if (!options.yes) {
     if (!StdinIsTerminal()) {
@@ -126,7 +129,8 @@ int RunRemove(const Options& options, Context& context) {
     if (ReadLine(answer, 16) != ReadOutcome::kLine) WriteErr("\n");
     if (!AnswerIsYes(answer)) return Fail(kExitFailed, "nothing removed");
   }
-  Status s = context.store->EditDevices(context.user, [&](std::vector<Device>& list) {
+  Status s = context.store->EditDevices(context.user, [&](Enrollment& e) {
+    std::vector<Device>& list = e.devices;
     for (auto it = list.begin(); it != list.end(); ++it) {
       if (it->name == name) {
         list.erase(it);

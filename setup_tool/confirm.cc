@@ -83,8 +83,7 @@ std::string ClockHint(int64_t now) {
 }  // namespace
 
 Result<bool> CodeMatches(const Device& device, const SecretBytes& code, int64_t now) {
-  return MatchesWith(device.secret, Settings{device.algorithm, device.digits, device.period}, code,
-                     now);
+  return IsCurrentCode(device, code, now, 1);
 }
 
 std::optional<Confirmation> AskForCode(const Device& device) {

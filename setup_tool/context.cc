@@ -45,7 +45,9 @@ int StoreFailure(const Status& status) {
   const std::string_view denied = std::strerror(EACCES);
   if (getuid() != 0 && message.size() >= denied.size() &&
       message.compare(message.size() - denied.size(), denied.size(), denied) == 0) {
-    message += " (the store belongs to root: run sudo totpctl --user NAME ...)";
+    message +=
+        " (the store belongs to root: run sudo totpctl --user NAME ...; a store in your "
+        "home directory, such as --store '~/.pam_totp', needs no sudo)";
   }
   return Fail(kExitFailed, message);
 }
@@ -73,7 +75,8 @@ int OpenContext(const Options& options, Context& context) {
     context.user = std::move(user).value();
   }
 
-  Result<std::unique_ptr<Store>> store = OpenFileStore(context.config.store);
+  // A "~/" store is opened as its owner: root enrolling for bob writes bob's files as bob.
+  Result<std::unique_ptr<Store>> store = OpenFileStoreForUser(context.config.store, context.user);
   if (!store.ok()) return StoreFailure(store.status());
   context.store = std::move(store).value();
   return kExitOk;

@@ -82,14 +82,14 @@ Result<Device> NewDevice(const Options& options, const std::string& name) {
 }
 
 // What the user copies into the app: the key in groups of four, and the whole URI.
-struct Enrollment {
+struct Presentation {
   std::string user;
   std::string issuer;
   SecretBytes key;  // base32, no spaces
   SecretBytes uri;
 };
 
-Status ShowJson(const Device& device, const Enrollment& e) {
+Status ShowJson(const Device& device, const Presentation& e) {
   JsonWriter json;
   json.BeginObject();
   json.Key("user");
@@ -116,7 +116,7 @@ Status ShowJson(const Device& device, const Enrollment& e) {
   return WriteOut(json.text().view());
 }
 
-Status ShowText(const Device& device, const Enrollment& e, QrMode qr) {
+Status ShowText(const Device& device, const Presentation& e, QrMode qr) {
   SecretBytes out;
   if (qr == QrMode::kUtf8) {
     Result<SecretBytes> drawing = RenderQrCode(e.uri);
@@ -171,7 +171,8 @@ void PrintWarnings(const Device& device, bool confirm) {
 // Adds the device under the store's lock, checking the name and the count again: another
 // totpctl may have added devices since we looked.
 Status SaveDevice(Store& store, const std::string& user, const Device& device) {
-  return store.EditDevices(user, [&](std::vector<Device>& devices) {
+  return store.EditDevices(user, [&](pamtotp::Enrollment& enrollment) {
+    std::vector<Device>& devices = enrollment.devices;
     if (FindDeviceByName(devices, device.name) != nullptr) {
       return Status::AlreadyExists(NameTakenMessage(device.name, user));
     }
@@ -187,23 +188,23 @@ Status SaveDevice(Store& store, const std::string& user, const Device& device) {
 // Records the confirmed code as used, so the code typed during enrollment (perhaps seen by
 // someone nearby) cannot also log in.
 int MarkCodeUsed(Context& context, const Device& device, const Confirmation& confirmation) {
-  Result<Outcome> outcome =
-      VerifyCode(*context.store, context.user, confirmation.code, confirmation.at, 1);
-  const std::string saved = "device '" + device.name + "' was saved, but the code you typed ";
-  if (!outcome.ok()) {
-    return Fail(kExitFailed, saved + "could not be marked as used: " + outcome.status().message());
-  }
-  if (outcome->verdict != Verdict::kAccepted) {
-    return Fail(kExitFailed, saved + "was not accepted by the verifier; run totpctl list to check");
+  Status s =
+      MarkCodeUsed(*context.store, context.user, device.id, confirmation.code, confirmation.at, 1);
+  if (!s.ok()) {
+    return Fail(kExitFailed, "device '" + device.name +
+                                 "' was saved, but the code you typed could not be marked as "
+                                 "used: " +
+                                 s.message());
   }
   return kExitOk;
 }
 
 // Everything before the key is shown: checks the name and the device count, picks the
 // issuer, makes the key and the URI. Returns an exit status.
-int PrepareEnrollment(const Options& options, Context& context, Device& device, Enrollment& e) {
-  Result<std::vector<Device>> devices = context.store->ReadDevices(context.user);
-  if (!devices.ok()) return StoreFailure(devices.status());
+int PrepareEnrollment(const Options& options, Context& context, Device& device, Presentation& e) {
+  Result<pamtotp::Enrollment> enrolled = context.store->ReadDevices(context.user);
+  if (!enrolled.ok()) return StoreFailure(enrolled.status());
+  const std::vector<Device>* devices = &enrolled->devices;
   const std::string name = options.name ? *options.name : FirstFreeName(*devices);
   if (FindDeviceByName(*devices, name) != nullptr) {
     return Fail(kExitFailed, NameTakenMessage(name, context.user));
@@ -229,7 +230,7 @@ int PrepareEnrollment(const Options& options, Context& context, Device& device, 
 
 int RunEnroll(const Options& options, Context& context) {
   Device device;
-  Enrollment e;
+  Presentation e;
   if (int exit = PrepareEnrollment(options, context, device, e); exit != kExitOk) return exit;
   Status shown = options.json ? ShowJson(device, e) : ShowText(device, e, options.qr);
   if (!shown.ok()) return Fail(kExitFailed, shown.message() + "; nothing was saved");

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <memory>
 
+#include "core/qr_text.h"
 #include "core/safe_file.h"
 
 namespace pamtotp::totpctl {
@@ -22,24 +23,6 @@ struct QrCodeDeleter {
 };
 using QrCodePtr = std::unique_ptr<QRcode, QrCodeDeleter>;
 
-// True if the module at (x, y) is light. Coordinates outside the symbol are the quiet zone
-// (light) up to kQuietZone modules out, and background (dark, i.e. blank) beyond.
-bool IsLight(const QRcode& code, int x, int y) {
-  if (x < 0 || y < 0 || x >= code.width || y >= code.width) {
-    return x >= -kQuietZone && y >= -kQuietZone && x < code.width + kQuietZone &&
-           y < code.width + kQuietZone;
-  }
-  size_t index = static_cast<size_t>(y) * static_cast<size_t>(code.width) + static_cast<size_t>(x);
-  return (code.data[index] & 1) == 0;  // bit 0 set = dark module
-}
-
-std::string_view Glyph(bool top_light, bool bottom_light) {
-  if (top_light && bottom_light) return "\u2588";  // full block
-  if (top_light) return "\u2580";                  // upper half block
-  if (bottom_light) return "\u2584";               // lower half block
-  return " ";
-}
-
 }  // namespace
 
 Result<SecretBytes> RenderQrCode(const SecretBytes& text) {
@@ -53,16 +36,7 @@ Result<SecretBytes> RenderQrCode(const SecretBytes& text) {
     if (err == ERANGE) return Status::InvalidArgument("the URI is too long for a QR code");
     return ErrnoStatus("libqrencode could not encode the URI", err != 0 ? err : ENOMEM);
   }
-  SecretBytes out;
-  const int first = -kQuietZone;
-  const int last = code->width + kQuietZone;  // one past the last row and column drawn
-  for (int y = first; y < last; y += 2) {
-    for (int x = first; x < last; ++x) {
-      out.Append(Glyph(IsLight(*code, x, y), IsLight(*code, x, y + 1)));
-    }
-    out.push_back('\n');
-  }
-  return out;
+  return DrawQrHalfBlocks(code->width, code->data);
 }
 
 }  // namespace pamtotp::totpctl

@@ -2,13 +2,14 @@
 #ifndef PAMTOTP_SETUP_TOOL_QR_H_
 #define PAMTOTP_SETUP_TOOL_QR_H_
 
+#include "core/qr_text.h"
 #include "core/secret_bytes.h"
 #include "core/status.h"
 
 namespace pamtotp::totpctl {
 
-// Light modules around the code. Scanners want some; 2 keeps the code small on a terminal.
-inline constexpr int kQuietZone = 2;
+// Light modules around the code (see core/qr_text.h).
+inline constexpr int kQuietZone = kQrQuietZone;
 
 // Encodes `text` (an otpauth URI) as a QR code, error correction level L, byte mode, and draws
 // it as lines of UTF-8 text, each holding two rows of modules: light modules are drawn with

@@ -4,7 +4,7 @@
 set -eu
 so="$1"
 exported=$(nm -D --defined-only "$so" | awk '{print $3}' | sort | tr '\n' ' ')
-if [ "$exported" != "pam_sm_authenticate pam_sm_setcred " ]; then
+if [ "$exported" != "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_setcred " ]; then
   echo "unexpected exports: $exported" >&2
   exit 1
 fi

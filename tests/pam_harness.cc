@@ -103,8 +103,8 @@ std::string PamFixture::Enroll(const std::string& user, const std::string& name,
   std::string key(Base32Encode(secret->bytes()).view());
   Device device{*id,    name,   std::move(secret).value(), algorithm,
                 digits, period, std::time(nullptr)};
-  Status s = (*store)->EditDevices(user, [&](std::vector<Device>& devices) {
-    devices.push_back(std::move(device));
+  Status s = (*store)->EditDevices(user, [&](Enrollment& enrollment) {
+    enrollment.devices.push_back(std::move(device));
     return Status::Ok();
   });
   if (!s.ok()) throw std::runtime_error(s.message());
@@ -127,6 +127,80 @@ PamRun PamFixture::Authenticate(const std::string& user, const std::string& answ
   run.last_style = script.last_style;
   run.log = TakeLogLines();
   return run;
+}
+
+namespace {
+
+struct Interactive {
+  const PamFixture::Answerer* answer;
+  std::vector<std::string>* shown;
+  int prompts = 0;
+};
+
+int ConverseInteractively(int count, const struct pam_message** messages,
+                          struct pam_response** responses, void* appdata) {
+  auto* talk = static_cast<Interactive*>(appdata);
+  auto* replies =
+      static_cast<pam_response*>(std::calloc(static_cast<size_t>(count), sizeof(pam_response)));
+  if (replies == nullptr) return PAM_BUF_ERR;
+  for (int i = 0; i < count; ++i) {
+    int style = messages[i]->msg_style;
+    std::string text = messages[i]->msg != nullptr ? messages[i]->msg : "";
+    if (style == PAM_TEXT_INFO || style == PAM_ERROR_MSG) {
+      if (talk->shown != nullptr) talk->shown->push_back(text);
+      continue;
+    }
+    ++talk->prompts;
+    replies[i].resp = strdup((*talk->answer)(style, text).c_str());
+  }
+  *responses = replies;
+  return PAM_SUCCESS;
+}
+
+}  // namespace
+
+PamRun PamFixture::AuthenticateWith(const std::string& user, const Answerer& answer,
+                                    std::vector<std::string>* shown) const {
+  Interactive talk{&answer, shown, 0};
+  struct pam_conv conv = {ConverseInteractively, &talk};
+  pam_handle_t* pamh = nullptr;
+  PamRun run;
+  TakeLogLines();
+  if (pam_start_confdir("pamtotp-test", user.c_str(), &conv, dir_.path().c_str(), &pamh) !=
+      PAM_SUCCESS) {
+    throw std::runtime_error("pam_start_confdir failed");
+  }
+  run.result = pam_authenticate(pamh, 0);
+  pam_end(pamh, run.result);
+  run.prompts = talk.prompts;
+  run.log = TakeLogLines();
+  return run;
+}
+
+PamRun PamFixture::AccountCheck(const std::string& user) const {
+  Script script{"", 0, "", 0};
+  struct pam_conv conv = {Converse, &script};
+  pam_handle_t* pamh = nullptr;
+  PamRun run;
+  TakeLogLines();
+  if (pam_start_confdir("pamtotp-test", user.c_str(), &conv, dir_.path().c_str(), &pamh) !=
+      PAM_SUCCESS) {
+    throw std::runtime_error("pam_start_confdir failed");
+  }
+  run.result = pam_acct_mgmt(pamh, 0);
+  pam_end(pamh, run.result);
+  run.prompts = script.prompts;
+  run.log = TakeLogLines();
+  return run;
+}
+
+void PamFixture::SetStack(const std::string& before_lines, const std::string& module_args,
+                          const std::string& after_lines) {
+  WriteFile(dir_.File("pamtotp-test"),
+            before_lines + "auth required " + PAM_TOTP_SO +
+                " config=" + dir_.File("pam_totp.conf") + " store=" + store_template() + " " +
+                module_args + "\n" + after_lines,
+            0644);
 }
 
 }  // namespace pamtotp::testing

@@ -38,6 +38,16 @@ class PamFixture {
   }
   // Rewrites the service file with other module arguments, and `more_lines` after the module.
   void SetModuleArgs(const std::string& module_args, const std::string& more_lines = "");
+  // The same with `before_lines` (whole "auth ..." lines, each ending in '\n') ahead of the module.
+  void SetStack(const std::string& before_lines, const std::string& module_args,
+                const std::string& after_lines);
+  // Runs pam_authenticate for `user`; `answer` sees each message (style, text) and returns the
+  // reply for prompts. PAM_TEXT_INFO and PAM_ERROR_MSG texts are collected in `shown`.
+  using Answerer = std::function<std::string(int style, const std::string& text)>;
+  PamRun AuthenticateWith(const std::string& user, const Answerer& answer,
+                          std::vector<std::string>* shown = nullptr) const;
+  // Runs pam_acct_mgmt for `user` (the service file needs an "account" line).
+  PamRun AccountCheck(const std::string& user) const;
   // Enrolls a device for `user` straight through core; returns its base32 key.
   std::string Enroll(const std::string& user, const std::string& name,
                      HashAlgorithm algorithm = HashAlgorithm::kSha1, int digits = 6,

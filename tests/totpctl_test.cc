@@ -80,10 +80,10 @@ class Env {
   std::vector<Device> Devices(const std::string& user) const {
     Result<std::unique_ptr<Store>> store = OpenFileStore(Template());
     assert_true(store.ok());
-    Result<std::vector<Device>> devices = (*store)->ReadDevices(user);
+    Result<Enrollment> devices = (*store)->ReadDevices(user);
     if (!devices.ok()) print_error("%s\n", devices.status().message().c_str());
     assert_true(devices.ok());
-    return std::move(devices).value();
+    return std::move(devices->devices);
   }
 
  private:
@@ -230,13 +230,11 @@ std::string OurCode(const SecretBytes& key, int64_t at, HashAlgorithm algorithm,
   return std::string(FormatCode(*value, digits).view());
 }
 
-// The verdict VerifyCode gives `code` now: used to prove the enrollment code was burned.
+// The verdict VerifyInput gives `code` now: used to prove the enrollment code was burned.
 Verdict VerdictFor(const Env& env, const std::string& user, const std::string& code) {
   Result<std::unique_ptr<Store>> store = OpenFileStore(env.Template());
   assert_true(store.ok());
-  Result<SecretBytes> normalized = NormalizeCode(code);
-  assert_true(normalized.ok());
-  Result<Outcome> outcome = VerifyCode(**store, user, *normalized, std::time(nullptr), 1);
+  Result<Outcome> outcome = VerifyInput(**store, user, code, std::time(nullptr), Config{});
   assert_true(outcome.ok());
   return outcome->verdict;
 }
