@@ -165,6 +165,42 @@ void HotpTokenCountsAndResynchronises(void**) {
   assert_int_equal(pam.Authenticate("alice", OathtoolHotp(key, 56)).result, PAM_SUCCESS);
 }
 
+// hotp_window= from the module arguments: a token 5 presses ahead is in a window of 10 but not
+// in one of 3 (then it needs the two-code resync).
+void HotpWindowComesFromTheModuleArguments(void**) {
+  PamFixture pam("hotp_window=3");
+  Result<SecretBytes> secret = GenerateSecret(HashAlgorithm::kSha1);
+  Result<std::string> id = GenerateDeviceId();
+  assert_true(secret.ok() && id.ok());
+  std::string key(Base32Encode(secret->bytes()).view());
+  Device token{*id, "token", std::move(*secret), HashAlgorithm::kSha1, 6, 30, 0, OtpType::kHotp, 0};
+  assert_true(OpenStore(pam)
+                  ->EditDevices("alice",
+                                [&](Enrollment& e) {
+                                  e.devices.push_back(token.Clone());
+                                  return Status::Ok();
+                                })
+                  .ok());
+  PamRun narrow = pam.Authenticate("alice", OathtoolHotp(key, 5));
+  assert_int_equal(narrow.result, PAM_AUTH_ERR);
+  assert_true(LogContains(narrow.log, "is 5 counters ahead"));
+  pam.SetModuleArgs("hotp_window=10");
+  assert_int_equal(pam.Authenticate("alice", OathtoolHotp(key, 6)).result, PAM_SUCCESS);
+}
+
+void DebugLogsTheSettingsButNeverTheCode(void**) {
+  PamFixture pam("debug window=2");
+  std::string key = pam.Enroll("alice", "phone");
+  AvoidStepBoundary();
+  std::string code = Now(key);
+  PamRun run = pam.Authenticate("alice", code);
+  assert_int_equal(run.result, PAM_SUCCESS);
+  assert_true(LogContains(run.log, "window 2, store " + pam.DevicesPath("alice")));
+  assert_false(LogContains(run.log, code));
+  PamRun quiet = pam.Authenticate("alice", Wrong(code));
+  assert_false(LogContains(quiet.log, Wrong(code)));
+}
+
 void ClockDriftIsDiagnosedButNeverAccepted(void**) {
   PamFixture pam;
   std::string key = pam.Enroll("alice", "phone");
@@ -309,6 +345,8 @@ int main() {
       cmocka_unit_test(pamtotp::BackoffDelaysButDoesNotRefuse),
       cmocka_unit_test(pamtotp::RecoveryCodeWorksOnceAtTheSamePrompt),
       cmocka_unit_test(pamtotp::HotpTokenCountsAndResynchronises),
+      cmocka_unit_test(pamtotp::HotpWindowComesFromTheModuleArguments),
+      cmocka_unit_test(pamtotp::DebugLogsTheSettingsButNeverTheCode),
       cmocka_unit_test(pamtotp::ClockDriftIsDiagnosedButNeverAccepted),
       cmocka_unit_test(pamtotp::RacingLoginsWithOneCodeAdmitExactlyOne),
       cmocka_unit_test(pamtotp::FullDiskStillLogsInAndStillRefusesReplay),
