@@ -66,9 +66,9 @@ Status CheckAncestor(int fd, const std::string& path, const TrustedOwner& owner)
 }
 
 // Opens `path` one component at a time from "/", never following a symlink, checking every
-// directory on the way (openssh's safe_path, done on descriptors so nothing can change
-// between the check and the use).
-Result<UniqueFd> OpenDirectory(const std::string& path, const TrustedOwner& owner) {
+// directory above it as an ancestor (openssh's safe_path, done on descriptors so nothing can
+// change between the check and the use). `path` itself is for the caller to check.
+Result<UniqueFd> WalkTo(const std::string& path, const TrustedOwner& owner) {
   if (path.empty() || path.front() != '/') {
     return Status::InvalidArgument(path + " is not an absolute path");
   }
@@ -101,7 +101,14 @@ Result<UniqueFd> OpenDirectory(const std::string& path, const TrustedOwner& owne
     }
     fd = std::move(next);
   }
-  if (Status s = CheckSafeDirectory(fd.get(), path, owner); !s.ok()) return s;
+  return fd;
+}
+
+// WalkTo, then the stricter rule for the directory the store's files are in.
+Result<UniqueFd> OpenDirectory(const std::string& path, const TrustedOwner& owner) {
+  Result<UniqueFd> fd = WalkTo(path, owner);
+  if (!fd.ok()) return fd.status();
+  if (Status s = CheckSafeDirectory(fd->get(), path, owner); !s.ok()) return s;
   return fd;
 }
 
@@ -124,8 +131,17 @@ Result<UniqueFd> OpenSafeDirectory(const std::string& path, const TrustedOwner& 
 }
 
 Result<UniqueFd> OpenOrCreateSafeDirectory(const std::string& path, const TrustedOwner& owner) {
-  if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
-    return ErrnoStatus("cannot create directory " + path, errno);
+  // Create the last component relative to its parent opened by the safe walk, so no symlink
+  // on the way is followed.
+  size_t slash = path.rfind('/');
+  if (slash != std::string::npos && slash + 1 < path.size()) {
+    const std::string parent_path = slash == 0 ? "/" : path.substr(0, slash);
+    Result<UniqueFd> parent = WalkTo(parent_path, owner);
+    if (!parent.ok()) return parent.status();
+    if (Status s = CheckAncestor(parent->get(), parent_path, owner); !s.ok()) return s;
+    if (mkdirat(parent->get(), path.c_str() + slash + 1, 0700) != 0 && errno != EEXIST) {
+      return ErrnoStatus("cannot create directory " + path, errno);
+    }
   }
   return OpenDirectory(path, owner);
 }

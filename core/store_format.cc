@@ -171,11 +171,16 @@ bool IsRecoverySetId(std::string_view id) {
 }
 
 bool ValidScryptParams(const RecoveryParams& p) {
-  return p.log2_n >= 10 && p.log2_n <= 20 && p.r >= 1 && p.r <= 32 && p.p >= 1 && p.p <= 16;
+  if (p.log2_n < 10 || p.log2_n > 20 || p.r < 1 || p.r > 32 || p.p < 1 || p.p > 16) return false;
+  // Recovery checks run scrypt with a 64 MiB limit; OpenSSL needs 128*r*(N+2) + 128*r*p bytes.
+  const uint64_t r = static_cast<uint64_t>(p.r);
+  const uint64_t memory = uint64_t{128} * r * ((uint64_t{1} << p.log2_n) + 2) +
+                          uint64_t{128} * r * static_cast<uint64_t>(p.p);
+  return memory <= uint64_t{64} * 1024 * 1024;
 }
 
 constexpr std::string_view kBadScryptParams =
-    "scrypt parameters must be log2(N),r,p within 10-20, 1-32, 1-16";
+    "scrypt parameters must be log2(N),r,p within 10-20, 1-32, 1-16 and need at most 64 MiB";
 
 constexpr std::array<std::string_view, 5> kRecoveryFields = {"id", "created", "scrypt", "salt",
                                                              "codes"};
@@ -384,6 +389,9 @@ Result<StateSlot> ParseStateSlot(std::string_view slot) {
     if (key == "seq" || key == "failures" || key == "last_failure") {
       std::optional<uint64_t> n = ParseDecimal<uint64_t>(line);
       if (!n) return SlotError("bad number for " + std::string(key));
+      if ((key == "failures" && *n > UINT32_MAX) || (key == "last_failure" && *n > INT64_MAX)) {
+        return SlotError("number out of range for " + std::string(key));
+      }
       if (key == "seq") have_seq = true, out.sequence = *n;
       if (key == "failures") have_failures = true, out.state.failures = static_cast<uint32_t>(*n);
       if (key == "last_failure") {

@@ -40,7 +40,7 @@ Decision CheckAccount(pam_handle_t* pamh, int argc, const char** argv) {
   if (IsLockedOut(state, std::time(nullptr), options->config, until)) {
     attempt.Log(LOG_WARNING, "account: locked out after " + std::to_string(state.failures) +
                                  " failed codes; denied");
-    return Decision::kDeny;
+    return Decision::kAccountDenied;
   }
   return Decision::kAllow;
 }

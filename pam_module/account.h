@@ -10,7 +10,7 @@
 
 namespace pamtotp::pam {
 
-// kAllow, kDeny (locked out, or the store cannot be read), or kServiceError.
+// kAllow, kAccountDenied (locked out), kDeny (the store cannot be read), or kServiceError.
 Decision CheckAccount(pam_handle_t* pamh, int argc, const char** argv);
 
 }  // namespace pamtotp::pam

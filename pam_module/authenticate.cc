@@ -140,6 +140,13 @@ Decision Authenticate(pam_handle_t* pamh, int /*flags*/, int argc, const char** 
                options.status().message().c_str());
     return Decision::kServiceError;
   }
+  if (options->enroll == EnrollMode::kFirstLogin && options->pass_mode == PassMode::kForwardPass) {
+    // forward_pass would run the enrollment before the password module has checked anything.
+    pam_syslog(pamh, LOG_ERR,
+               "configuration error, failing closed: enroll=first_login cannot "
+               "be combined with forward_pass");
+    return Decision::kServiceError;
+  }
   std::string user;
   if (Decision d = GetUser(pamh, user); d != Decision::kAllow) return d;
   Attempt attempt(pamh, user);

@@ -18,6 +18,8 @@ int ToPamCode(Decision decision) {
       return PAM_CONV_ERR;
     case Decision::kOutOfMemory:
       return PAM_BUF_ERR;
+    case Decision::kAccountDenied:
+      return PAM_PERM_DENIED;
   }
   return PAM_AUTH_ERR;  // not reached: the switch is exhaustive (-Wswitch)
 }

@@ -11,6 +11,7 @@ enum class Decision {
   kServiceError,       // bad module argument or configuration file
   kConversationError,  // the application could not ask for the code
   kOutOfMemory,
+  kAccountDenied,  // account phase: the user is locked out
 };
 
 // Exhaustive: every Decision has a row; only kAllow yields PAM_SUCCESS.

@@ -2,15 +2,18 @@
 
 #include <dlfcn.h>
 #include <openssl/crypto.h>
+#include <pwd.h>
 #include <qrencode.h>
 #include <security/pam_ext.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <vector>
 
 #include "core/base32.h"
 #include "core/otpauth_uri.h"
@@ -108,9 +111,29 @@ Status Save(Store& store, const std::string& user, const Device& device) {
   });
 }
 
+// True if the user database (files, LDAP, SSSD...) knows `user`. A name nobody has must not
+// get a device, whatever the modules before this one said.
+Result<bool> UserExists(const std::string& user) {
+  struct passwd pw;
+  struct passwd* found = nullptr;
+  std::vector<char> buf(16384);
+  int err = getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &found);
+  if (found != nullptr) return true;
+  if (err == 0 || err == ENOENT || err == ESRCH) return false;
+  return Status::IOError("cannot look up the user: " + std::string(std::strerror(err)));
+}
+
 }  // namespace
 
 Decision EnrollOnFirstLogin(const Attempt& attempt, const Options& options, Store& store) {
+  Result<bool> exists = UserExists(attempt.user());
+  if (!exists.ok() || !*exists) {
+    attempt.Log(LOG_WARNING,
+                "first-login enrollment refused: " +
+                    (exists.ok() ? std::string("no such user") : exists.status().message()) +
+                    "; denied");
+    return Decision::kDeny;
+  }
   Result<SecretBytes> secret = GenerateSecret(HashAlgorithm::kSha1);
   Result<std::string> id = GenerateDeviceId();
   if (!secret.ok() || !id.ok()) {

@@ -19,6 +19,7 @@ void EveryDecisionMapsToItsCode(void**) {
   assert_int_equal(ToPamCode(Decision::kServiceError), PAM_SERVICE_ERR);
   assert_int_equal(ToPamCode(Decision::kConversationError), PAM_CONV_ERR);
   assert_int_equal(ToPamCode(Decision::kOutOfMemory), PAM_BUF_ERR);
+  assert_int_equal(ToPamCode(Decision::kAccountDenied), PAM_PERM_DENIED);
 }
 
 void OptionsParseAndRefuse(void**) {

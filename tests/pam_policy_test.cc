@@ -95,7 +95,7 @@ void AccountPhaseRefusesALockedOutUser(void**) {
   pam.Authenticate("alice", Wrong(code));
   pam.Authenticate("alice", Wrong(code));
   PamRun run = pam.AccountCheck("alice");
-  assert_int_equal(run.result, PAM_AUTH_ERR);
+  assert_int_equal(run.result, PAM_PERM_DENIED);
   assert_true(LogContains(run.log, "account: locked out after 2 failed codes; denied"));
   assert_true(ResetFailures(*OpenStore(pam), "alice").ok());
   assert_int_equal(pam.AccountCheck("alice").result, PAM_SUCCESS);
@@ -302,7 +302,7 @@ void FirstLoginEnrollsAfterARightCodeOnly(void**) {
   int asked = 0;
   AvoidStepBoundary(6);
   PamRun run = pam.AuthenticateWith(
-      "dave",
+      "daemon",
       [&](int style, const std::string& prompt) {
         assert_int_equal(style, PAM_PROMPT_ECHO_ON);
         assert_string_equal(prompt.c_str(), "Code from your app: ");
@@ -315,23 +315,38 @@ void FirstLoginEnrollsAfterARightCodeOnly(void**) {
   assert_true(shown[0].find("\u2588") != std::string::npos);  // the QR code drawing
   assert_true(shown[0].find("URI: otpauth://totp/") != std::string::npos);
   assert_true(LogContains(run.log, "enrolled device 'device' at first login"));
-  Result<Enrollment> saved = OpenStore(pam)->ReadDevices("dave");
+  Result<Enrollment> saved = OpenStore(pam)->ReadDevices("daemon");
   assert_true(saved.ok());
   assert_int_equal(saved->devices.size(), 1);
   // The code typed to enroll cannot log in again; the device is used from now on.
-  PamRun replay = pam.Authenticate("dave", used);
+  PamRun replay = pam.Authenticate("daemon", used);
   assert_int_equal(replay.result, PAM_AUTH_ERR);
   assert_true(LogContains(replay.log, "replay refused"));
 }
 
+// A name the user database does not know gets no device, and nothing is created for it.
+void FirstLoginRefusesUnknownUsersAndForwardPass(void**) {
+  PamFixture pam("enroll=first_login");
+  PamRun ghost =
+      pam.AuthenticateWith("ghost-no-such-user", [](int, const std::string&) { return "000000"; });
+  assert_int_equal(ghost.result, PAM_AUTH_ERR);
+  assert_int_equal(ghost.prompts, 0);
+  assert_true(LogContains(ghost.log, "first-login enrollment refused: no such user; denied"));
+  assert_int_equal(access(pam.DevicesPath("ghost-no-such-user").c_str(), F_OK), -1);
+  pam.SetModuleArgs("enroll=first_login forward_pass");
+  PamRun both = pam.Authenticate("daemon", "000000");
+  assert_int_equal(both.result, PAM_SERVICE_ERR);
+  assert_true(LogContains(both.log, "enroll=first_login cannot be combined with forward_pass"));
+}
+
 void FirstLoginWithoutARightCodeSavesNothing(void**) {
   PamFixture pam("enroll=first_login");
-  PamRun run = pam.AuthenticateWith("erin", [](int, const std::string&) { return "000000"; });
+  PamRun run = pam.AuthenticateWith("bin", [](int, const std::string&) { return "000000"; });
   assert_int_equal(run.result, PAM_AUTH_ERR);
   assert_int_equal(run.prompts, 3);
   assert_true(LogContains(run.log, "no matching code in 3 tries; nothing saved"));
-  assert_int_equal(access(pam.DevicesPath("erin").c_str(), F_OK), -1);
-  assert_int_equal(access((pam.DevicesPath("erin") + ".state").c_str(), F_OK), -1);
+  assert_int_equal(access(pam.DevicesPath("bin").c_str(), F_OK), -1);
+  assert_int_equal(access((pam.DevicesPath("bin") + ".state").c_str(), F_OK), -1);
 }
 
 }  // namespace
@@ -352,6 +367,7 @@ int main() {
       cmocka_unit_test(pamtotp::FullDiskStillLogsInAndStillRefusesReplay),
       cmocka_unit_test(pamtotp::FirstLoginEnrollsAfterARightCodeOnly),
       cmocka_unit_test(pamtotp::FirstLoginWithoutARightCodeSavesNothing),
+      cmocka_unit_test(pamtotp::FirstLoginRefusesUnknownUsersAndForwardPass),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -362,10 +362,10 @@ void RecoveryLineRoundTrips(void**) {
   e.devices.push_back(
       MakeDevice("0123456789abcdef", "Phone", HashAlgorithm::kSha1, 6, 30, "12345678901234567890"));
   e.recovery = SampleSet();
-  e.recovery->params = RecoveryParams{20, 32, 16};  // the largest the reader accepts
+  e.recovery->params = RecoveryParams{15, 8, 16};  // near the 64 MiB the reader accepts
   Result<SecretBytes> text = SerializeDeviceFile(e);
   assert_true(text.ok());
-  const std::string want = "recovery id=00112233aabbccdd created=1700000100 scrypt=20,32,16 salt=" +
+  const std::string want = "recovery id=00112233aabbccdd created=1700000100 scrypt=15,8,16 salt=" +
                            std::string(kSaltHex) + " codes=" + std::string(32, '0') + "," +
                            std::string(32, 'f') + "\n";
   assert_true(text->view().ends_with(want));
@@ -376,8 +376,8 @@ void RecoveryLineRoundTrips(void**) {
   const RecoverySet& r = *back->recovery;
   assert_string_equal(r.id.c_str(), "00112233aabbccdd");
   assert_int_equal(r.created, 1700000100);
-  assert_int_equal(r.params.log2_n, 20);
-  assert_int_equal(r.params.r, 32);
+  assert_int_equal(r.params.log2_n, 15);
+  assert_int_equal(r.params.r, 8);
   assert_int_equal(r.params.p, 16);
   assert_true(r.salt == e.recovery->salt);
   assert_true(r.hashes == e.recovery->hashes);
@@ -438,10 +438,12 @@ void RefusesBadSaltAndCodeHashes(void**) {
 }
 
 void RefusesBadScryptParameters(void**) {
-  for (const char* params : {"9,8,1", "21,8,1", "10,0,1", "10,33,1", "10,8,0", "10,8,17", "10,8",
-                             "10", "", "10,8,1,", "10,8,1,1", "x,8,1", "-10,8,1"}) {
+  for (const char* params :
+       {"16,8,1", "20,32,16", "9,8,1", "21,8,1", "10,0,1", "10,33,1", "10,8,0", "10,8,17", "10,8",
+        "10", "", "10,8,1,", "10,8,1,1", "x,8,1", "-10,8,1"}) {
     ExpectCorrupt(FileWith(RecoveryLine(Set(DefaultRecovery(), "scrypt", params))),
-                  "line 2: scrypt parameters must be log2(N),r,p within 10-20, 1-32, 1-16");
+                  "line 2: scrypt parameters must be log2(N),r,p within 10-20, 1-32, 1-16 and "
+                  "need at most 64 MiB");
   }
 }
 
@@ -480,7 +482,9 @@ void SerializeRefusesRecoverySetsTheReaderWouldRefuse(void**) {
                                 RecoveryParams{10, 0, 1}, RecoveryParams{10, 8, 17}}) {
     RecoverySet bad = SampleSet();
     bad.params = params;
-    ExpectSerializeRefuses(bad, "scrypt parameters must be log2(N),r,p within 10-20, 1-32, 1-16");
+    ExpectSerializeRefuses(
+        bad,
+        "scrypt parameters must be log2(N),r,p within 10-20, 1-32, 1-16 and need at most 64 MiB");
   }
   RecoverySet before_1970 = SampleSet();
   before_1970.created = -1;
