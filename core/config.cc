@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <optional>
@@ -34,7 +36,147 @@ std::optional<int64_t> ParseBounded(std::string_view value, int64_t low, int64_t
   return number;
 }
 
+std::optional<bool> ParseYesNo(std::string_view value) {
+  if (value == "yes") return true;
+  if (value == "no") return false;
+  return std::nullopt;
+}
+
+// A comma-separated list ("sha1, sha256"): every item through `parse`, none twice, at least one.
+template <typename T, typename Parse>
+std::optional<std::vector<T>> ParseList(std::string_view value, Parse parse) {
+  std::vector<T> items;
+  for (size_t start = 0; start <= value.size();) {
+    size_t comma = std::min(value.find(',', start), value.size());
+    std::optional<T> item = parse(Trim(value.substr(start, comma - start)));
+    if (!item || std::find(items.begin(), items.end(), *item) != items.end()) return std::nullopt;
+    items.push_back(*item);
+    start = comma + 1;
+  }
+  return items;
+}
+
+std::optional<int> ParseInt(std::string_view value, int low, int high) {
+  std::optional<int64_t> n = ParseBounded(value, low, high);
+  if (!n) return std::nullopt;
+  return static_cast<int>(*n);
+}
+
+// The policy keys, from the configuration file only. Sets `known` if `key` is one.
+Status ApplyPolicySetting(Config& config, std::string_view key, std::string_view value,
+                          const std::string& origin, bool& known) {
+  auto bad = [&](const std::string& why) {
+    return Status::InvalidArgument(origin + ": " + std::string(key) + ": " + why);
+  };
+  known = true;
+  if (key == "allow_self_enroll" || key == "allow_self_remove" || key == "allow_self_show") {
+    std::optional<bool> yes = ParseYesNo(value);
+    if (!yes) return bad("must be yes or no");
+    (key == "allow_self_enroll"   ? config.allow_self_enroll
+     : key == "allow_self_remove" ? config.allow_self_remove
+                                  : config.allow_self_show) = *yes;
+  } else if (key == "max_devices") {
+    std::optional<int> n = ParseInt(value, 1, static_cast<int>(kMaxDevices));
+    if (!n) return bad("must be a whole number from 1 to " + std::to_string(kMaxDevices));
+    config.max_devices = *n;
+  } else if (key == "allowed_algorithms") {
+    auto list = ParseList<HashAlgorithm>(value, ParseAlgorithm);
+    if (!list) return bad("must list sha1, sha256 or sha512, separated by commas, each once");
+    config.allowed_algorithms = std::move(*list);
+  } else if (key == "allowed_digits") {
+    auto list = ParseList<int>(value, [](std::string_view v) { return ParseInt(v, 6, 8); });
+    if (!list) return bad("must list 6, 7 or 8, separated by commas, each once");
+    config.allowed_digits = std::move(*list);
+  } else if (key == "allowed_periods") {
+    auto list = ParseList<int>(
+        value, [](std::string_view v) { return ParseInt(v, kMinPeriod, kMaxPeriod); });
+    if (!list) {
+      return bad("must list periods in seconds (1 to 3600), separated by commas, each once");
+    }
+    config.allowed_periods = std::move(*list);
+  } else {
+    known = false;
+  }
+  return Status::Ok();
+}
+
+template <typename T>
+bool Allows(const std::vector<T>& allowed, T value) {
+  return allowed.empty() || std::find(allowed.begin(), allowed.end(), value) != allowed.end();
+}
+
+template <typename T, typename Name>
+std::string ListText(const std::vector<T>& items, Name name) {
+  std::string text;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) text += i + 1 == items.size() ? " or " : ", ";
+    text += name(items[i]);
+  }
+  return text;
+}
+
+std::string Lower(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower;
+}
+
+std::string NotAllowed(const std::string& what, const std::string& allowed,
+                       const std::string& key) {
+  return what + " is not allowed here: the administrator allows " + allowed + " (" + key + " in " +
+         std::string(kDefaultConfigPath) + ")";
+}
+
 }  // namespace
+
+Status CheckSelfAction(const Config& config, SelfAction action) {
+  bool allowed = false;
+  std::string what, key;
+  switch (action) {
+    case SelfAction::kEnroll:
+      allowed = config.allow_self_enroll;
+      what = "enroll devices or make recovery codes";
+      key = "allow_self_enroll";
+      break;
+    case SelfAction::kRemove:
+      allowed = config.allow_self_remove;
+      what = "remove devices";
+      key = "allow_self_remove";
+      break;
+    case SelfAction::kShow:
+      allowed = config.allow_self_show;
+      what = "show a device's key again";
+      key = "allow_self_show";
+      break;
+  }
+  if (allowed) return Status::Ok();
+  return Status::PermissionDenied(
+      "your administrator does not let users " + what + " themselves (" + key + " = no in " +
+      std::string(kDefaultConfigPath) + "); contact your administrator");
+}
+
+Status CheckDeviceSettings(const Config& config, OtpType type, HashAlgorithm algorithm, int digits,
+                           int period) {
+  auto number = [](int n) { return std::to_string(n); };
+  if (!Allows(config.allowed_algorithms, algorithm)) {
+    return Status::PermissionDenied(
+        NotAllowed("algorithm " + Lower(AlgorithmName(algorithm)),
+                   ListText(config.allowed_algorithms,
+                            [](HashAlgorithm a) { return Lower(AlgorithmName(a)); }),
+                   "allowed_algorithms"));
+  }
+  if (!Allows(config.allowed_digits, digits)) {
+    return Status::PermissionDenied(NotAllowed(number(digits) + " digits",
+                                               ListText(config.allowed_digits, number) + " digits",
+                                               "allowed_digits"));
+  }
+  if (type == OtpType::kTotp && !Allows(config.allowed_periods, period)) {
+    return Status::PermissionDenied(
+        NotAllowed("a period of " + number(period) + " seconds",
+                   ListText(config.allowed_periods, number) + " seconds", "allowed_periods"));
+  }
+  return Status::Ok();
+}
 
 Status ApplySetting(Config& config, std::string_view key, std::string_view value,
                     const std::string& origin) {
@@ -102,6 +244,9 @@ Status ParseConfigText(std::string_view text, const std::string& path, Config& c
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
       value = value.substr(1, value.size() - 2);
     }
+    bool policy = false;
+    if (Status s = ApplyPolicySetting(config, key, value, origin, policy); !s.ok()) return s;
+    if (policy) continue;
     if (Status s = ApplySetting(config, key, value, origin); !s.ok()) return s;
   }
   return Status::Ok();

@@ -3,13 +3,20 @@
 //
 // File syntax: "key = value" lines, '#' comments, blank lines. Unknown keys, bad values and
 // repeated keys are errors: a typo in a security setting must not be silently ignored.
+//
+// The self-service policy (allow_self_*, max_devices, allowed_*) is read from the file only:
+// it says what users may do with totpctl and totpctl-helper, so a module argument or a flag of
+// the person being restricted must not change it.
 #ifndef PAMTOTP_CORE_CONFIG_H_
 #define PAMTOTP_CORE_CONFIG_H_
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "core/device.h"
+#include "core/otp.h"
 #include "core/status.h"
 
 namespace pamtotp {
@@ -33,7 +40,32 @@ struct Config {
   int64_t lockout_time = 900;
   // HOTP devices: how many counters ahead of the last used one a code may be.
   int hotp_window = 10;
+
+  // Self-service policy: what a user other than root may do to their own devices with totpctl
+  // (through totpctl-helper when the store belongs to root). Root may do everything.
+  bool allow_self_enroll = true;
+  bool allow_self_remove = true;
+  bool allow_self_show = false;  // re-show an existing device's key and QR code
+  // Devices per user, 1 to kMaxDevices; binds root too.
+  int max_devices = static_cast<int>(kMaxDevices);
+  // The settings a new device may have (enroll and import, root too); empty means any.
+  std::vector<HashAlgorithm> allowed_algorithms;
+  std::vector<int> allowed_digits;
+  std::vector<int> allowed_periods;  // seconds; TOTP only
 };
+
+// What users may be allowed to do to their own devices (allow_self_enroll, allow_self_remove,
+// allow_self_show). Recovery codes go with enrolling.
+enum class SelfAction { kEnroll, kRemove, kShow };
+
+// PermissionDenied, naming the key and ending in "contact your administrator", if the policy
+// keeps users from doing `action` themselves. Root is not asked: callers check that.
+Status CheckSelfAction(const Config& config, SelfAction action);
+
+// Whether the policy allows a new device with these settings. The message names the setting,
+// what is allowed, and the key of pam_totp.conf that decides it.
+Status CheckDeviceSettings(const Config& config, OtpType type, HashAlgorithm algorithm, int digits,
+                           int period);
 
 // Applies one "key=value" setting. `origin` ("pam_totp.conf line 3", "module argument") is
 // put in front of error messages.

@@ -40,6 +40,14 @@ std::optional<int> ParseSmallInt(std::string_view text) {
   return value;
 }
 
+// Digits only: no sign, no spaces, no overflow.
+std::optional<uint64_t> ParseCounter(std::string_view text) {
+  uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
 // Decodes into anything with push_back(char): a std::string, or a SecretBytes for the secret.
 template <typename Out>
 Status PercentDecodeInto(std::string_view text, Out& out) {
@@ -100,7 +108,8 @@ Result<SecretBytes> BuildOtpauthUri(const OtpauthKey& key) {
     return Status::InvalidArgument("period must be between 1 and 3600 seconds");
   }
   if (key.secret.empty()) return Status::InvalidArgument("the secret is empty");
-  SecretBytes uri = SecretBytes::FromString("otpauth://totp/");
+  const bool hotp = key.type == OtpType::kHotp;
+  SecretBytes uri = SecretBytes::FromString(hotp ? "otpauth://hotp/" : "otpauth://totp/");
   if (!key.issuer.empty()) uri.Append(PercentEncode(key.issuer) + ":");
   uri.Append(PercentEncode(key.account));
   uri.Append("?secret=");
@@ -111,7 +120,11 @@ Result<SecretBytes> BuildOtpauthUri(const OtpauthKey& key) {
     uri.Append(AlgorithmName(key.algorithm));
   }
   if (key.digits != 6) uri.Append("&digits=" + std::to_string(key.digits));
-  if (key.period != 30) uri.Append("&period=" + std::to_string(key.period));
+  if (hotp) {
+    uri.Append("&counter=" + std::to_string(key.counter));
+  } else if (key.period != 30) {
+    uri.Append("&period=" + std::to_string(key.period));
+  }
   return uri;
 }
 
@@ -129,10 +142,9 @@ Result<OtpauthKey> ParseOtpauthUri(std::string_view uri) {
   if (slash == std::string_view::npos) return Status::InvalidArgument("the URI has no label");
   std::string type(uri.substr(0, slash));
   for (char& c : type) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  if (type == "hotp") {
-    return Status::InvalidArgument("HOTP (counter-based) URIs are not supported yet");
+  if (type != "totp" && type != "hotp") {
+    return Status::InvalidArgument("the URI type must be totp or hotp");
   }
-  if (type != "totp") return Status::InvalidArgument("the URI type must be totp");
   uri.remove_prefix(slash + 1);
   if (size_t hash = uri.find('#'); hash != std::string_view::npos) uri = uri.substr(0, hash);
   size_t question = uri.find('?');
@@ -141,6 +153,7 @@ Result<OtpauthKey> ParseOtpauthUri(std::string_view uri) {
       question == std::string_view::npos ? std::string_view() : uri.substr(question + 1);
 
   OtpauthKey key;
+  key.type = type == "hotp" ? OtpType::kHotp : OtpType::kTotp;
   Result<std::string> decoded_label = PercentDecode(label);
   if (!decoded_label.ok()) return decoded_label.status().WithContext("label");
   std::string_view label_text = *decoded_label;
@@ -153,6 +166,7 @@ Result<OtpauthKey> ParseOtpauthUri(std::string_view uri) {
 
   std::vector<std::string> seen;
   bool have_secret = false;
+  bool have_counter = false;
   while (!query.empty()) {
     size_t amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
@@ -191,7 +205,12 @@ Result<OtpauthKey> ParseOtpauthUri(std::string_view uri) {
         return Status::InvalidArgument("digits must be 6, 7 or 8");
       }
       key.digits = *digits;
-    } else if (name == "period") {
+    } else if (name == "counter" && key.type == OtpType::kHotp) {
+      std::optional<uint64_t> counter = ParseCounter(*value);
+      if (!counter) return Status::InvalidArgument("counter must be a whole number, 0 or more");
+      key.counter = *counter;
+      have_counter = true;
+    } else if (name == "period" && key.type == OtpType::kTotp) {
       std::optional<int> period = ParseSmallInt(*value);
       if (!period || *period < kMinPeriod || *period > kMaxPeriod) {
         return Status::InvalidArgument("period must be between 1 and 3600 seconds");
@@ -200,6 +219,10 @@ Result<OtpauthKey> ParseOtpauthUri(std::string_view uri) {
     }
   }
   if (!have_secret) return Status::InvalidArgument("the URI has no secret= parameter");
+  if (key.type == OtpType::kHotp && !have_counter) {
+    return Status::InvalidArgument(
+        "the hotp URI has no counter= parameter; add the token's next counter, e.g. &counter=0");
+  }
   return key;
 }
 

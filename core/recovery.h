@@ -5,6 +5,11 @@
 // scrypt whatever the number of codes; the 60 bits of each code, not the salt, are what keeps
 // a stolen store from revealing them. Which codes are used is login state (UserState), so a
 // login never rewrites the set. Pure functions except for the RNG; thread-safe.
+//
+// A set may instead hold imported scratch codes: the 8-digit emergency codes of a
+// google-authenticator file ("totpctl import --google-authenticator"), hashed the same way. They
+// carry only 26.6 bits each, so a stolen store gives them up to a patient attacker far sooner
+// than our own codes; totpctl advises replacing them with "totpctl recovery-codes".
 #ifndef PAMTOTP_CORE_RECOVERY_H_
 #define PAMTOTP_CORE_RECOVERY_H_
 
@@ -25,6 +30,7 @@ inline constexpr size_t kMaxRecoveryCodes = 32;  // fits the used-codes bit mask
 inline constexpr size_t kDefaultRecoveryCodes = 10;
 inline constexpr size_t kRecoveryHashBytes = 16;
 inline constexpr size_t kRecoverySaltBytes = 16;
+inline constexpr size_t kScratchCodeDigits = 8;  // an imported google-authenticator code
 
 struct RecoveryParams {
   int log2_n = 14;  // scrypt N = 2^14: 16 MiB and tens of milliseconds per attempt
@@ -48,9 +54,19 @@ struct NewRecoveryCodes {
 Result<NewRecoveryCodes> GenerateRecoveryCodes(size_t count, int64_t now,
                                                RecoveryParams params = {});
 
-// The 12 letters of a recovery code as typed ("ABCD-efgh ijkl" is fine), lower-cased, or
-// InvalidArgument if it is not one.
+// Hashes codes that already exist (imported scratch codes) into a new set with a fresh id and
+// salt. Each code must be what NormalizeRecoveryCode returns; at most kMaxRecoveryCodes, no
+// code twice.
+Result<RecoverySet> HashRecoveryCodes(const std::vector<SecretBytes>& normalized, int64_t now,
+                                      RecoveryParams params = {});
+
+// The 12 letters of a recovery code as typed ("ABCD-efgh ijkl" is fine), lower-cased, or an
+// imported scratch code: exactly 8 ASCII digits ("1234 5678" and "1234-5678" are fine).
+// InvalidArgument if it is neither.
 Result<SecretBytes> NormalizeRecoveryCode(std::string_view input);
+
+// True if `normalized` (from NormalizeRecoveryCode) is an 8-digit scratch code.
+bool IsScratchCode(const SecretBytes& normalized);
 
 // Index of the code in `set` that `normalized` is, or nullopt. One scrypt, then every stored
 // hash compared in constant time.

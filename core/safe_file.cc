@@ -156,7 +156,9 @@ Status CheckSafeFile(int fd, const std::string& path, size_t max_size, const Tru
     return Status::PermissionDenied(path + " has mode " + Octal(st.st_mode) +
                                     ", readable or writable by others; run chmod 600 " + path);
   }
-  if (st.st_nlink != 1) {
+  // More than one link could be a link planted to another file. No link at all is fine: the
+  // file was atomically replaced after we opened it, and we read the previous, whole version.
+  if (st.st_nlink > 1) {
     return Status::PermissionDenied(path + " has " + std::to_string(st.st_nlink) +
                                     " hard links; it must have exactly one");
   }

@@ -92,6 +92,9 @@ Status MatchHotp(size_t index, const Device& device, const DeviceState* used,
                  Matches& m) {
   uint64_t next = used != nullptr ? std::max(used->last_step + 1, device.counter) : device.counter;
   uint64_t end = next + static_cast<uint64_t>(hotp_window) + kHotpResyncRange;
+  if (state.resync && state.resync->device_id == device.id) {
+    end = std::max(end, state.resync->counter + 2);  // the code that completes a resync
+  }
   for (uint64_t counter = next; counter < end; ++counter) {
     bool equal = false;
     if (Status s = Compare(device, counter, code, equal); !s.ok()) return s;
@@ -139,6 +142,9 @@ void Accept(const Device& device, const Matches::Hit& hit, int64_t now, UserStat
   outcome.offset = hit.offset;
 }
 
+Result<bool> TryRecoveryCode(const RecoverySet& set, UserState& state, const SecretBytes& code,
+                             int64_t now, Outcome& outcome);
+
 Status CheckCode(const Enrollment& enrollment, UserState& state, const SecretBytes& code,
                  int64_t now, const Config& config, Outcome& outcome) {
   Matches m;
@@ -153,6 +159,12 @@ Status CheckCode(const Enrollment& enrollment, UserState& state, const SecretByt
   if (m.fresh) {
     Accept(devices[m.fresh->device], *m.fresh, now, state, outcome);
     return Status::Ok();
+  }
+  // 8 digits that no device knows may be an imported google-authenticator scratch code.
+  if (!m.replayed && !m.resync && enrollment.recovery && IsScratchCode(code)) {
+    Result<bool> decided = TryRecoveryCode(*enrollment.recovery, state, code, now, outcome);
+    if (!decided.ok()) return decided.status();
+    if (*decided) return Status::Ok();
   }
   RecordFailure(state, now, outcome);
   if (m.replayed) {
@@ -178,26 +190,40 @@ Status CheckCode(const Enrollment& enrollment, UserState& state, const SecretByt
   return Status::Ok();
 }
 
-Status CheckRecoveryCode(const RecoverySet& set, UserState& state, const SecretBytes& code,
-                         int64_t now, Outcome& outcome) {
+// Spends `code` if it is an unused code of `set`. Returns true if that decided the attempt:
+// accepted, or replayed (a failure). False: no code of the set matched; nothing was recorded.
+Result<bool> TryRecoveryCode(const RecoverySet& set, UserState& state, const SecretBytes& code,
+                             int64_t now, Outcome& outcome) {
   if (state.recovery_id != set.id) {  // a new set: the old marks do not apply
     state.recovery_id = set.id;
     state.recovery_used = 0;
   }
   Result<std::optional<size_t>> index = MatchRecoveryCode(set, code);
   if (!index.ok()) return index.status();
+  if (!*index) return false;
   outcome.device_name = "recovery code";
-  if (*index && (state.recovery_used & (1u << **index)) == 0) {
+  if ((state.recovery_used & (1u << **index)) == 0) {
     state.recovery_used |= 1u << **index;
     state.failures = 0;
     outcome.failures = 0;
     outcome.verdict = Verdict::kRecoveryAccepted;
     outcome.recovery_left =
         set.hashes.size() - static_cast<size_t>(__builtin_popcount(state.recovery_used));
-    return Status::Ok();
+    return true;
   }
   RecordFailure(state, now, outcome);
-  outcome.verdict = *index ? Verdict::kReplayed : Verdict::kWrongCode;
+  outcome.verdict = Verdict::kReplayed;
+  return true;
+}
+
+Status CheckRecoveryCode(const RecoverySet& set, UserState& state, const SecretBytes& code,
+                         int64_t now, Outcome& outcome) {
+  Result<bool> decided = TryRecoveryCode(set, state, code, now, outcome);
+  if (!decided.ok()) return decided.status();
+  if (*decided) return Status::Ok();
+  outcome.device_name = "recovery code";
+  RecordFailure(state, now, outcome);
+  outcome.verdict = Verdict::kWrongCode;
   return Status::Ok();
 }
 

@@ -8,7 +8,9 @@
 // 2. 6-8 digits are checked against every device: TOTP within +-window steps of now, HOTP
 //    within hotp_window counters after the last one used. A step or counter at or below the
 //    last one accepted on that device is refused (replay), always.
-// 3. Twelve letters ("abcd-efgh-ijkl") are checked against the unused recovery codes.
+// 3. Twelve letters ("abcd-efgh-ijkl") are checked against the unused recovery codes, and so
+//    are 8 digits that matched no device at all (not even a used step): a recovery set may
+//    hold imported google-authenticator scratch codes (recovery.h).
 // Every device and every candidate step is computed and compared in constant time, whatever
 // matches, so timing does not tell which device matched.
 #ifndef PAMTOTP_CORE_VERIFIER_H_

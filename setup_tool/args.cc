@@ -5,6 +5,11 @@
 
 #include "core/device.h"
 #include "core/store_path.h"
+#include "setup_tool/doctor.h"
+#include "setup_tool/import.h"
+#include "setup_tool/qr.h"
+#include "setup_tool/qr_file.h"
+#include "setup_tool/recovery_cmd.h"
 
 namespace pamtotp::totpctl {
 namespace {
@@ -13,7 +18,18 @@ namespace {
 constexpr unsigned kForEnroll = 1;
 constexpr unsigned kForList = 2;
 constexpr unsigned kForRemove = 4;
-constexpr unsigned kForAll = kForEnroll | kForList | kForRemove;
+// manage.h and doctor.h commands.
+constexpr unsigned kForRename = 1u << 8;
+constexpr unsigned kForVerify = 1u << 9;
+constexpr unsigned kForStatus = 1u << 10;
+constexpr unsigned kForUnlock = 1u << 11;
+constexpr unsigned kForDoctor = 1u << 12;
+// import.h, recovery_cmd.h and show_qr.h commands.
+constexpr unsigned kForImport = 1u << 16;
+constexpr unsigned kForRecoveryCodes = 1u << 17;
+constexpr unsigned kForShowQr = 1u << 18;
+// Global options apply to every command, present and future.
+constexpr unsigned kForAll = ~0u;
 
 struct OptionSpec {
   std::string_view name;
@@ -27,15 +43,36 @@ constexpr OptionSpec kOptions[] = {
     {"--user", true, kForAll},
     {"--help", false, kForAll},
     {"--version", false, kForAll},
-    {"--name", true, kForEnroll},
-    {"--algorithm", true, kForEnroll},
-    {"--digits", true, kForEnroll},
-    {"--period", true, kForEnroll},
-    {"--issuer", true, kForEnroll},
-    {"--qr", true, kForEnroll},
+    {"--name", true, kForEnroll | kForImport},
+    {"--algorithm", true, kForEnroll | kForImport},
+    {"--digits", true, kForEnroll | kForImport},
+    {"--period", true, kForEnroll | kForImport},
+    {"--issuer", true, kForEnroll | kForShowQr | kForImport},
+    {"--qr", true, kForEnroll | kForShowQr | kForImport},
+    {"--qr-file", true, kForEnroll | kForShowQr | kForImport},
     {"--no-confirm", false, kForEnroll},
-    {"--json", false, kForEnroll | kForList},
+    {"--json", false,
+     kForEnroll | kForList | kForVerify | kForStatus | kForDoctor | kForImport | kForRecoveryCodes |
+         kForShowQr},
     {"--yes", false, kForRemove},
+    {"--root", true, kForDoctor},
+    {"--pam-dir", true, kForDoctor},
+    {"--module-dir", true, kForDoctor},
+    {"--sshd-config", true, kForDoctor},
+    {"--skip", true, kForDoctor},
+    {"--uri", true, kForImport},
+    {"--base32", true, kForImport},
+    {"--hex", true, kForImport},
+    {"--hotp", false, kForImport},
+    {"--counter", true, kForImport},
+    {"--google-authenticator", true, kForImport},
+    {"--pam-oath", true, kForImport},
+    {"--csv", true, kForImport},
+    {"--pskc", true, kForImport},
+    {"--map", true, kForImport},
+    {"--all", false, kForImport},
+    {"--show", false, kForImport},
+    {"--count", true, kForRecoveryCodes},
 };
 
 const OptionSpec* FindOption(std::string_view name) {
@@ -53,6 +90,22 @@ unsigned CommandMask(Command command) {
       return kForList;
     case Command::kRemove:
       return kForRemove;
+    case Command::kRename:
+      return kForRename;
+    case Command::kVerify:
+      return kForVerify;
+    case Command::kStatus:
+      return kForStatus;
+    case Command::kUnlock:
+      return kForUnlock;
+    case Command::kDoctor:
+      return kForDoctor;
+    case Command::kImport:
+      return kForImport;
+    case Command::kRecoveryCodes:
+      return kForRecoveryCodes;
+    case Command::kShowQr:
+      return kForShowQr;
     case Command::kNone:
       return kForAll;
   }
@@ -67,6 +120,22 @@ std::string_view CommandName(Command command) {
       return "list";
     case Command::kRemove:
       return "remove";
+    case Command::kRename:
+      return "rename";
+    case Command::kVerify:
+      return "verify";
+    case Command::kStatus:
+      return "status";
+    case Command::kUnlock:
+      return "unlock";
+    case Command::kDoctor:
+      return "doctor";
+    case Command::kImport:
+      return "import";
+    case Command::kRecoveryCodes:
+      return "recovery-codes";
+    case Command::kShowQr:
+      return "show-qr";
     case Command::kNone:
       return "totpctl";
   }
@@ -93,6 +162,33 @@ Status ApplyGlobal(Options& o, std::string_view name, std::string_view value) {
   return Status::Ok();
 }
 
+Status ApplyDoctorOption(Options::Doctor& d, std::string_view name, std::string_view value) {
+  if (!value.empty() && value.front() != '/' && name != "--skip") {
+    return Usage(std::string(name) + " needs an absolute path");
+  }
+  if (name == "--root") {
+    d.root = std::string(value == "/" ? std::string_view() : value);
+  } else if (name == "--pam-dir") {
+    d.pam_dir = std::string(value);
+  } else if (name == "--module-dir") {
+    d.module_dir = std::string(value);
+  } else if (name == "--sshd-config") {
+    d.sshd_config = std::string(value);
+  } else if (name == "--skip") {
+    for (size_t start = 0; start <= value.size();) {
+      size_t comma = std::min(value.find(',', start), value.size());
+      std::string_view check = value.substr(start, comma - start);
+      if (!IsDoctorCheck(check)) {
+        return Usage("--skip: unknown check '" + std::string(check) + "'; the checks are " +
+                     "module, pam, sshd, config, store, helper and clock");
+      }
+      d.skip.emplace_back(check);
+      start = comma + 1;
+    }
+  }
+  return Status::Ok();
+}
+
 Status ApplyCommandOption(Options& o, std::string_view name, std::string_view value) {
   if (name == "--name") {
     if (Status s = ValidateDeviceName(value); !s.ok()) return Usage("--name: " + s.message());
@@ -111,14 +207,24 @@ Status ApplyCommandOption(Options& o, std::string_view name, std::string_view va
     if (Status s = CheckIssuer(value); !s.ok()) return Usage("--issuer: " + s.message());
     o.issuer = std::string(value);
   } else if (name == "--qr") {
-    if (value != "utf8" && value != "none") return Usage("--qr must be utf8 or none");
-    o.qr = value == "utf8" ? QrMode::kUtf8 : QrMode::kNone;
+    std::optional<QrMode> mode = ParseQrMode(value);
+    if (!mode) return Usage("--qr must be utf8, utf8-inverted, ansi or none");
+    o.qr = *mode;
+  } else if (name == "--qr-file") {
+    if (Status s = CheckQrFileName(value); !s.ok()) return Usage("--qr-file: " + s.message());
+    o.qr_file = std::string(value);
+  } else if (name == "--count") {
+    return ParseRecoveryCount(value, o.recovery_count);
+  } else if (IsImportOption(name)) {
+    return ApplyImportOption(o, name, value);
   } else if (name == "--no-confirm") {
     o.confirm = false;
   } else if (name == "--json") {
     o.json = true;
   } else if (name == "--yes") {
     o.yes = true;
+  } else {
+    return ApplyDoctorOption(o.doctor, name, value);
   }
   return Status::Ok();
 }
@@ -132,9 +238,26 @@ Status TakeCommand(Options& o, std::vector<std::string_view>& operands) {
     o.command = Command::kList;
   } else if (word == "remove") {
     o.command = Command::kRemove;
+  } else if (word == "rename") {
+    o.command = Command::kRename;
+  } else if (word == "verify") {
+    o.command = Command::kVerify;
+  } else if (word == "status") {
+    o.command = Command::kStatus;
+  } else if (word == "unlock") {
+    o.command = Command::kUnlock;
+  } else if (word == "doctor") {
+    o.command = Command::kDoctor;
+  } else if (word == "import") {
+    o.command = Command::kImport;
+  } else if (word == "recovery-codes") {
+    o.command = Command::kRecoveryCodes;
+  } else if (word == "show-qr") {
+    o.command = Command::kShowQr;
   } else {
-    return Usage("unknown command '" + std::string(word) + "'; the commands are enroll, list " +
-                 "and remove");
+    return Usage("unknown command '" + std::string(word) + "'; the commands are enroll, list, " +
+                 "remove, rename, verify, status, unlock, doctor, show-qr, recovery-codes and " +
+                 "import");
   }
   operands.erase(operands.begin());
   return Status::Ok();
@@ -150,7 +273,7 @@ Status CheckCommand(Options& o, const std::vector<std::string_view>& seen,
   }
   if (o.help || o.version) return Status::Ok();
   if (o.command == Command::kNone) {
-    return Usage("no command given; use enroll, list or remove");
+    return Usage("no command given; totpctl --help lists the commands");
   }
   if (o.command == Command::kRemove) {
     if (operands.empty()) return Usage("remove needs the NAME of a device (see totpctl list)");
@@ -158,14 +281,31 @@ Status CheckCommand(Options& o, const std::vector<std::string_view>& seen,
     o.device = std::string(operands.front());
     return Status::Ok();
   }
-  if (!operands.empty()) {
+  bool operands_done = false;  // show-qr
+  if (o.command == Command::kRename) {
+    if (operands.size() != 2) return Usage("rename needs two operands: OLD NEW (device names)");
+    if (Status s = ValidateDeviceName(operands[1]); !s.ok()) return Usage("NEW: " + s.message());
+    o.device = std::string(operands[0]);
+    o.new_name = std::string(operands[1]);
+    return Status::Ok();
+  }
+  if (o.command == Command::kShowQr) {
+    if (operands.size() != 1) {
+      return Usage("show-qr needs the NAME of one device (see totpctl list)");
+    }
+    o.device = std::string(operands.front());
+    operands_done = true;
+  }
+  if (!operands_done && !operands.empty()) {
     return Usage(std::string(CommandName(o.command)) + " takes no operand '" +
                  std::string(operands.front()) + "'");
   }
-  if (o.json && o.qr == QrMode::kUtf8 &&
+  if (o.json && o.qr != QrMode::kNone &&
       std::find(seen.begin(), seen.end(), "--qr") != seen.end()) {
-    return Usage("--qr utf8 does not go with --json (standard output holds only the JSON)");
+    return Usage("--qr " + std::string(QrModeName(o.qr)) +
+                 " does not go with --json (standard output holds only the JSON)");
   }
+  if (o.command == Command::kImport) return CheckImportOptions(o, seen);
   return Status::Ok();
 }
 

@@ -6,6 +6,7 @@
 #ifndef PAMTOTP_SETUP_TOOL_ARGS_H_
 #define PAMTOTP_SETUP_TOOL_ARGS_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,8 +23,22 @@ inline constexpr int kExitFailed = 1;        // the store or the system refused;
 inline constexpr int kExitUsage = 2;         // the command line is wrong
 inline constexpr int kExitNotConfirmed = 3;  // enrollment code not confirmed; nothing saved
 
-enum class Command { kNone, kEnroll, kList, kRemove };
-enum class QrMode { kUtf8, kNone };
+enum class Command {
+  kNone,
+  kEnroll,
+  kList,
+  kRemove,
+  kRename,  // manage.h
+  kVerify,
+  kStatus,
+  kUnlock,
+  kDoctor,         // doctor.h
+  kImport,         // import.h
+  kRecoveryCodes,  // recovery_cmd.h
+  kShowQr,         // show_qr.h
+};
+enum class QrMode { kUtf8, kUtf8Inverted, kAnsi, kNone };  // see qr.h
+enum class ImportSource { kNone, kUri, kBase32, kHex, kGoogleAuthenticator, kPamOath, kCsv, kPskc };
 
 struct Options {
   Command command = Command::kNone;
@@ -46,8 +61,38 @@ struct Options {
   bool json = false;    // enroll and list
 
   // remove
-  std::string device;  // the NAME operand
+  std::string device;  // the NAME operand (rename: OLD)
   bool yes = false;    // --yes: do not ask
+
+  // rename
+  std::string new_name;  // the NEW operand
+
+  // enroll, show-qr, import --show
+  std::optional<std::string> qr_file;  // --qr-file: a new .png or .svg file
+
+  // import (import.h)
+  ImportSource import_source = ImportSource::kNone;
+  // --uri/--base32/--hex: the key text, or "-" to read it from standard input. A secret: a view
+  // of argv (ParseArgs' arguments must outlive the Options), never copied into a std::string.
+  std::string_view import_value;
+  std::string import_file;              // --google-authenticator/--pam-oath/--csv/--pskc FILE
+  std::optional<std::string> map_file;  // --map FILE (serial,user) for --pskc
+  bool hotp = false;                    // --hotp: counter-based token
+  std::optional<uint64_t> counter;      // --counter N
+  bool all = false;                     // --all: every user in the file (root only)
+  bool show = false;                    // --show: show the key and QR code afterwards
+
+  // recovery-codes
+  size_t recovery_count = 10;  // --count
+
+  // doctor: where it looks, so a test can point it at a fake layout (see doctor.h)
+  struct Doctor {
+    std::string root;                        // --root: prefix of every path inspected
+    std::optional<std::string> pam_dir;      // --pam-dir (default ROOT/etc/pam.d)
+    std::optional<std::string> module_dir;   // --module-dir (default: where pam_unix.so is)
+    std::optional<std::string> sshd_config;  // --sshd-config: a file of `sshd -T` output
+    std::vector<std::string> skip;           // --skip a,b: checks not to run
+  } doctor;
 };
 
 // Parses argv[1..]. Global options may come before or after the command.

@@ -4,7 +4,14 @@
 #include <ctime>
 #include <string>
 
+#include "setup_tool/doctor.h"
+#include "setup_tool/import.h"
 #include "setup_tool/json.h"
+#include "setup_tool/manage.h"
+#include "setup_tool/policy.h"
+#include "setup_tool/recovery_cmd.h"
+#include "setup_tool/self_service.h"
+#include "setup_tool/show_qr.h"
 #include "setup_tool/terminal.h"
 
 namespace pamtotp::totpctl {
@@ -28,8 +35,8 @@ int64_t LastUsed(const UserState& state, const Device& device) {
   return used != nullptr ? used->last_used : 0;
 }
 
-Status ListJson(const std::string& user, const std::vector<Device>& devices,
-                const UserState& state) {
+Status ListJson(const std::string& user, const std::vector<Device>& devices, const UserState& state,
+                const std::optional<RecoverySet>& recovery) {
   JsonWriter json;
   json.BeginObject();
   json.Key("user");
@@ -59,6 +66,7 @@ Status ListJson(const std::string& user, const std::vector<Device>& devices,
     json.EndObject();
   }
   json.EndArray();
+  if (recovery) AddRecoveryCodesJson(json, *recovery, state);  // only when there is a set
   json.EndObject();
   return WriteOut(json.text().view());
 }
@@ -68,8 +76,8 @@ Status ListTable(const std::vector<Device>& devices, const UserState& state) {
       {"NAME", "ALGORITHM", "DIGITS", "PERIOD", "CREATED (UTC)", "LAST USED (UTC)"}};
   for (const Device& d : devices) {
     rows.push_back({d.name, std::string(AlgorithmName(d.algorithm)), std::to_string(d.digits),
-                    std::to_string(d.period) + " s", FormatTime(d.created),
-                    FormatTime(LastUsed(state, d))});
+                    d.type == OtpType::kHotp ? "counter" : std::to_string(d.period) + " s",
+                    FormatTime(d.created), FormatTime(LastUsed(state, d))});
   }
   std::vector<size_t> widths(rows.front().size(), 0);
   for (const auto& row : rows) {
@@ -84,6 +92,20 @@ Status ListTable(const std::vector<Device>& devices, const UserState& state) {
     out += '\n';
   }
   return WriteOut(out);
+}
+
+Status RemoveDevice(Store& store, const std::string& user, const std::string& name,
+                    const std::string& not_found) {
+  return store.EditDevices(user, [&](Enrollment& e) {
+    std::vector<Device>& list = e.devices;
+    for (auto it = list.begin(); it != list.end(); ++it) {
+      if (it->name == name) {
+        list.erase(it);
+        return Status::Ok();
+      }
+    }
+    return Status::NotFound(not_found);  // removed by someone else meanwhile
+  });
 }
 
 bool AnswerIsYes(const SecretBytes& answer) {
@@ -102,11 +124,14 @@ int RunList(const Options& options, Context& context) {
   const std::vector<Device>& devices = enrollment.devices;
   Status written = Status::Ok();
   if (options.json) {
-    written = ListJson(context.user, devices, state);
+    written = ListJson(context.user, devices, state, enrollment.recovery);
   } else if (devices.empty()) {
     written = WriteOut(context.user + " has no devices enrolled.\n");
   } else {
     written = ListTable(devices, state);
+  }
+  if (written.ok() && !options.json && enrollment.recovery) {
+    written = WriteOut(RecoveryCodesLine(*enrollment.recovery, state));
   }
   return written.ok() ? kExitOk : Fail(kExitFailed, written.message());
 }
@@ -119,6 +144,7 @@ int RunRemove(const Options& options, Context& context) {
   if (FindDeviceByName(enrollment->devices, name) == nullptr) {
     return Fail(kExitFailed, not_found);
   }
+  if (int exit = CheckAllowed(context.config, SelfAction::kRemove); exit != kExitOk) return exit;
 
   if (!options.yes) {
     if (!StdinIsTerminal()) {
@@ -129,17 +155,11 @@ int RunRemove(const Options& options, Context& context) {
     if (ReadLine(answer, 16) != ReadOutcome::kLine) WriteErr("\n");
     if (!AnswerIsYes(answer)) return Fail(kExitFailed, "nothing removed");
   }
-  Status s = context.store->EditDevices(context.user, [&](Enrollment& e) {
-    std::vector<Device>& list = e.devices;
-    for (auto it = list.begin(); it != list.end(); ++it) {
-      if (it->name == name) {
-        list.erase(it);
-        return Status::Ok();
-      }
-    }
-    return Status::NotFound(not_found);  // removed by someone else meanwhile
-  });
-  if (!s.ok()) return StoreFailure(s);
+  if (context.via_helper) {  // self_service.h: the helper wants an approval code
+    if (int exit = SelfServiceRemove(name); exit != kExitOk) return exit;
+  } else if (Status s = RemoveDevice(*context.store, context.user, name, not_found); !s.ok()) {
+    return StoreFailure(s);
+  }
   Status written = WriteOut("Removed device '" + name + "' of " + context.user + ".\n");
   return written.ok() ? kExitOk : Fail(kExitFailed, written.message());
 }
@@ -155,6 +175,7 @@ int Main(const std::vector<std::string_view>& args) {
     Status s = WriteOut(options->help ? HelpText(options->command) : VersionText());
     return s.ok() ? kExitOk : Fail(kExitFailed, s.message());
   }
+  if (options->command == Command::kDoctor) return RunDoctor(*options);
   Context context;
   if (int exit = OpenContext(*options, context); exit != kExitOk) return exit;
   switch (options->command) {
@@ -164,10 +185,25 @@ int Main(const std::vector<std::string_view>& args) {
       return RunList(*options, context);
     case Command::kRemove:
       return RunRemove(*options, context);
+    case Command::kRename:
+      return RunRename(*options, context);
+    case Command::kVerify:
+      return RunVerify(*options, context);
+    case Command::kStatus:
+      return RunStatus(*options, context);
+    case Command::kUnlock:
+      return RunUnlock(*options, context);
+    case Command::kImport:
+      return RunImport(*options, context);
+    case Command::kRecoveryCodes:
+      return RunRecoveryCodes(*options, context);
+    case Command::kShowQr:
+      return RunShowQr(*options, context);
+    case Command::kDoctor:
     case Command::kNone:
       break;
   }
-  return Fail(kExitUsage, "no command given; use enroll, list or remove");
+  return Fail(kExitUsage, "no command given; totpctl --help lists the commands");
 }
 
 }  // namespace pamtotp::totpctl

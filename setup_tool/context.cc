@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/store_path.h"
+#include "setup_tool/self_service.h"
 #include "setup_tool/terminal.h"
 
 namespace pamtotp::totpctl {
@@ -75,6 +76,11 @@ int OpenContext(const Options& options, Context& context) {
     context.user = std::move(user).value();
   }
 
+  if (UsesHelper(options, context.config)) {
+    context.store = OpenHelperStore();
+    context.via_helper = true;
+    return kExitOk;
+  }
   // A "~/" store is opened as its owner: root enrolling for bob writes bob's files as bob.
   Result<std::unique_ptr<Store>> store = OpenFileStoreForUser(context.config.store, context.user);
   if (!store.ok()) return StoreFailure(store.status());

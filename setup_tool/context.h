@@ -15,6 +15,8 @@ struct Context {
   Config config;
   std::string user;  // whose devices: the caller, or --user when run by root
   std::unique_ptr<Store> store;
+  // Self-service (self_service.h): `store` only looks; changes go through totpctl-helper.
+  bool via_helper = false;
 };
 
 // Loads the configuration (--config, else the default file if present), applies --store,

@@ -14,7 +14,10 @@
 #include "setup_tool/commands.h"
 #include "setup_tool/confirm.h"
 #include "setup_tool/json.h"
+#include "setup_tool/policy.h"
 #include "setup_tool/qr.h"
+#include "setup_tool/self_service.h"
+#include "setup_tool/show_qr.h"
 #include "setup_tool/terminal.h"
 
 namespace pamtotp::totpctl {
@@ -25,8 +28,8 @@ std::string NameTakenMessage(const std::string& name, const std::string& user) {
          "; pick another --name or remove it first";
 }
 
-std::string TooManyMessage(const std::string& user) {
-  return user + " already has " + std::to_string(kMaxDevices) +
+std::string TooManyMessage(const std::string& user, size_t most) {
+  return user + " already has " + std::to_string(most) +
          " devices, the most allowed; remove one first";
 }
 
@@ -116,17 +119,9 @@ Status ShowJson(const Device& device, const Presentation& e) {
   return WriteOut(json.text().view());
 }
 
-Status ShowText(const Device& device, const Presentation& e, QrMode qr) {
+Status ShowText(const Device& device, const Presentation& e, const Options& options) {
   SecretBytes out;
-  if (qr == QrMode::kUtf8) {
-    Result<SecretBytes> drawing = RenderQrCode(e.uri);
-    if (!drawing.ok()) return drawing.status();
-    out.Append("Scan this QR code with your authenticator app:\n\n");
-    out.Append(*drawing);
-    out.Append("\nOr add the account by hand:\n");
-  } else {
-    out.Append("Add this account to your authenticator app:\n");
-  }
+  if (Status s = AppendQrSection(out, e.uri, options); !s.ok()) return s;  // show_qr.h
   out.Append("  Key:       ");
   for (size_t i = 0; i < e.key.size(); ++i) {
     if (i > 0 && i % 4 == 0) out.push_back(' ');
@@ -170,13 +165,13 @@ void PrintWarnings(const Device& device, bool confirm) {
 
 // Adds the device under the store's lock, checking the name and the count again: another
 // totpctl may have added devices since we looked.
-Status SaveDevice(Store& store, const std::string& user, const Device& device) {
+Status SaveDevice(Store& store, const std::string& user, const Device& device, size_t most) {
   return store.EditDevices(user, [&](pamtotp::Enrollment& enrollment) {
     std::vector<Device>& devices = enrollment.devices;
     if (FindDeviceByName(devices, device.name) != nullptr) {
       return Status::AlreadyExists(NameTakenMessage(device.name, user));
     }
-    if (devices.size() >= kMaxDevices) return Status::InvalidArgument(TooManyMessage(user));
+    if (devices.size() >= most) return Status::InvalidArgument(TooManyMessage(user, most));
     for (const Device& d : devices) {
       if (d.id == device.id) return Status::Internal("device id collision; run totpctl again");
     }
@@ -209,7 +204,11 @@ int PrepareEnrollment(const Options& options, Context& context, Device& device, 
   if (FindDeviceByName(*devices, name) != nullptr) {
     return Fail(kExitFailed, NameTakenMessage(name, context.user));
   }
-  if (devices->size() >= kMaxDevices) return Fail(kExitFailed, TooManyMessage(context.user));
+  if (int exit = CheckNewDevice(context, OtpType::kTotp, options.algorithm, options.digits,
+                                options.period, devices->size());
+      exit != kExitOk) {
+    return exit;
+  }
 
   e.user = context.user;
   if (int exit = ChooseIssuer(options, context.config, e.issuer); exit != kExitOk) return exit;
@@ -232,19 +231,28 @@ int RunEnroll(const Options& options, Context& context) {
   Device device;
   Presentation e;
   if (int exit = PrepareEnrollment(options, context, device, e); exit != kExitOk) return exit;
-  Status shown = options.json ? ShowJson(device, e) : ShowText(device, e, options.qr);
+  Status shown = options.json ? ShowJson(device, e) : ShowText(device, e, options);
+  if (shown.ok() && options.json) shown = WriteQrFileFor(e.uri, options);
   if (!shown.ok()) return Fail(kExitFailed, shown.message() + "; nothing was saved");
   PrintWarnings(device, options.confirm);
 
   std::optional<Confirmation> confirmation;
   if (options.confirm) {
     confirmation = AskForCode(device);
-    if (!confirmation) return Fail(kExitNotConfirmed, "enrollment cancelled; nothing was saved");
+    if (!confirmation) {
+      if (options.qr_file) unlink(options.qr_file->c_str());  // ours: created with O_EXCL
+      return Fail(kExitNotConfirmed, "enrollment cancelled; nothing was saved");
+    }
   }
-  if (Status s = SaveDevice(*context.store, context.user, device); !s.ok()) {
+  if (context.via_helper) {  // self_service.h: the helper saves it and marks the code used
+    int exit = SelfServiceEnroll(context, device, confirmation ? &confirmation->code : nullptr);
+    if (exit != kExitOk) return exit;
+  } else if (Status s = SaveDevice(*context.store, context.user, device,
+                                   static_cast<size_t>(context.config.max_devices));
+             !s.ok()) {
     return StoreFailure(s);
   }
-  if (confirmation) {
+  if (confirmation && !context.via_helper) {
     if (int exit = MarkCodeUsed(context, device, *confirmation); exit != kExitOk) return exit;
   }
   const std::string who = "device '" + device.name + "' for " + context.user;

@@ -3,6 +3,11 @@
 
 #include "core/config.h"
 #include "setup_tool/args.h"
+#include "setup_tool/doctor.h"
+#include "setup_tool/import.h"
+#include "setup_tool/manage.h"
+#include "setup_tool/recovery_cmd.h"
+#include "setup_tool/show_qr.h"
 
 namespace pamtotp::totpctl {
 namespace {
@@ -36,12 +41,22 @@ constexpr std::string_view kGeneralHelp =
     "  enroll   add a device: show its QR code and key, then check a code from the app\n"
     "  list     show your devices (never their secrets)\n"
     "  remove   remove a device by name\n"
+    "  rename   give a device another name\n"
+    "  verify   check a code from your app without logging in\n"
+    "  status   show whether you are enrolled, locked out, and recent failures\n"
+    "  unlock   clear a user's failed attempts and lockout (root only)\n"
+    "  doctor   check the installation and say how to fix what is wrong\n"
+    "  show-qr  show a device's QR code and key again, for a new phone\n"
+    "  recovery-codes\n"
+    "           make new one-time recovery codes (the old ones stop working)\n"
+    "  import   add a device with an existing key: otpauth URI, hardware token,\n"
+    "           google-authenticator or pam_oath file, CSV or PSKC batch\n"
     "\n";
 
 constexpr std::string_view kEnrollHelp =
     "Usage: totpctl enroll [--name NAME] [--algorithm sha1|sha256|sha512] [--digits 6|8]\n"
-    "                      [--period 30|60] [--issuer TEXT] [--qr utf8|none] [--no-confirm]\n"
-    "                      [--json]\n"
+    "                      [--period 30|60] [--issuer TEXT] [--qr STYLE] [--qr-file FILE]\n"
+    "                      [--no-confirm] [--json]\n"
     "\n"
     "Creates a new secret key and shows it as a QR code, as text and as an otpauth:// URI.\n"
     "Then asks for the code your app shows, and saves the device only if that code matches.\n"
@@ -53,7 +68,11 @@ constexpr std::string_view kEnrollHelp =
     "  --period SECONDS   30 (default) or 60\n"
     "  --issuer TEXT      the name apps show with the account (default: the configured\n"
     "                     issuer, else this host's name)\n"
-    "  --qr utf8|none     draw the QR code with UTF-8 block characters (default) or not\n"
+    "  --qr STYLE         utf8 (default: light blocks, for dark terminals), utf8-inverted\n"
+    "                     (dark blocks, for light terminals), ansi (colours, any\n"
+    "                     terminal) or none\n"
+    "  --qr-file FILE     also write the QR code to FILE, a new .png or .svg file (mode\n"
+    "                     0600; it holds the key: delete it once scanned)\n"
     "  --no-confirm       save without asking for a code (check one before relying on it)\n"
     "  --json             print the new device, secret included, as JSON on standard output\n"
     "                     (no QR code; the prompt goes to standard error)\n"
@@ -93,6 +112,24 @@ std::string HelpText(Command command) {
       break;
     case Command::kRemove:
       text = kRemoveHelp;
+      break;
+    case Command::kRename:
+    case Command::kVerify:
+    case Command::kStatus:
+    case Command::kUnlock:
+      text = ManageHelp(command);
+      break;
+    case Command::kDoctor:
+      text = DoctorHelp();
+      break;
+    case Command::kImport:
+      text = ImportHelp();
+      break;
+    case Command::kRecoveryCodes:
+      text = RecoveryCodesHelp();
+      break;
+    case Command::kShowQr:
+      text = ShowQrHelp();
       break;
   }
   text.append(kGlobalHelp);

@@ -129,4 +129,9 @@ void JsonWriter::Null() {
   out_.Append("null");
 }
 
+void JsonWriter::Bool(bool value) {
+  BeforeValue();
+  out_.Append(value ? "true" : "false");
+}
+
 }  // namespace pamtotp::totpctl

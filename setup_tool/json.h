@@ -26,6 +26,7 @@ class JsonWriter {
   void String(std::string_view text);
   void Number(int64_t value);
   void Null();
+  void Bool(bool value);
 
   // The document so far, ending with a newline once the outermost value is closed.
   const SecretBytes& text() const { return out_; }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <vector>
 
 #include "tests/test_support.h"
 
@@ -218,6 +219,108 @@ void RefusesOversizeFile(void**) {
               path + " is larger than 64 KiB");
 }
 
+// --- the self-service policy --------------------------------------------------------------
+
+void PolicyDefaults(void**) {
+  Config config;
+  assert_true(config.allow_self_enroll);
+  assert_true(config.allow_self_remove);
+  assert_false(config.allow_self_show);
+  assert_int_equal(config.max_devices, 32);
+  assert_true(config.allowed_algorithms.empty());  // any
+  assert_true(config.allowed_digits.empty());
+  assert_true(config.allowed_periods.empty());
+  ExpectOk(CheckDeviceSettings(config, OtpType::kTotp, HashAlgorithm::kSha512, 7, 3600));
+  ExpectOk(CheckSelfAction(config, SelfAction::kEnroll));
+  ExpectOk(CheckSelfAction(config, SelfAction::kRemove));
+  ExpectError(CheckSelfAction(config, SelfAction::kShow), Status::Code::kPermissionDenied,
+              "your administrator does not let users show a device's key again themselves "
+              "(allow_self_show = no in /etc/security/pam_totp.conf); contact your "
+              "administrator");
+}
+
+void SetsPolicyKeys(void**) {
+  Config config;
+  ExpectOk(
+      ParseConfigText("allow_self_enroll = no\n"
+                      "allow_self_remove = no\n"
+                      "allow_self_show = yes\n"
+                      "max_devices = 3\n"
+                      "allowed_algorithms = sha1, SHA256\n"
+                      "allowed_digits = 6\n"
+                      "allowed_periods = 30,60\n",
+                      kPath, config));
+  assert_false(config.allow_self_enroll);
+  assert_false(config.allow_self_remove);
+  assert_true(config.allow_self_show);
+  assert_int_equal(config.max_devices, 3);
+  assert_true((config.allowed_algorithms ==
+               std::vector<HashAlgorithm>{HashAlgorithm::kSha1, HashAlgorithm::kSha256}));
+  assert_true(config.allowed_digits == std::vector<int>{6});
+  assert_true((config.allowed_periods == std::vector<int>{30, 60}));
+  ExpectError(CheckSelfAction(config, SelfAction::kEnroll), Status::Code::kPermissionDenied,
+              "your administrator does not let users enroll devices or make recovery codes "
+              "themselves (allow_self_enroll = no in /etc/security/pam_totp.conf); contact your "
+              "administrator");
+  ExpectError(CheckSelfAction(config, SelfAction::kRemove), Status::Code::kPermissionDenied,
+              "your administrator does not let users remove devices themselves "
+              "(allow_self_remove = no in /etc/security/pam_totp.conf); contact your "
+              "administrator");
+  ExpectOk(CheckSelfAction(config, SelfAction::kShow));
+  ExpectOk(CheckDeviceSettings(config, OtpType::kTotp, HashAlgorithm::kSha256, 6, 60));
+  ExpectError(CheckDeviceSettings(config, OtpType::kTotp, HashAlgorithm::kSha512, 6, 30),
+              Status::Code::kPermissionDenied,
+              "algorithm sha512 is not allowed here: the administrator allows sha1 or sha256 "
+              "(allowed_algorithms in /etc/security/pam_totp.conf)");
+  ExpectError(CheckDeviceSettings(config, OtpType::kTotp, HashAlgorithm::kSha1, 8, 30),
+              Status::Code::kPermissionDenied,
+              "8 digits is not allowed here: the administrator allows 6 digits (allowed_digits "
+              "in /etc/security/pam_totp.conf)");
+  ExpectError(CheckDeviceSettings(config, OtpType::kTotp, HashAlgorithm::kSha1, 6, 45),
+              Status::Code::kPermissionDenied,
+              "a period of 45 seconds is not allowed here: the administrator allows 30 or 60 "
+              "seconds (allowed_periods in /etc/security/pam_totp.conf)");
+  // An HOTP token has no period.
+  ExpectOk(CheckDeviceSettings(config, OtpType::kHotp, HashAlgorithm::kSha1, 6, 45));
+}
+
+void RefusesBadPolicyValues(void**) {
+  const std::string at = "/etc/security/pam_totp.conf line 1: ";
+  ExpectRefused("allow_self_enroll = true\n", at + "allow_self_enroll: must be yes or no");
+  ExpectRefused("allow_self_show = YES\n", at + "allow_self_show: must be yes or no");
+  ExpectRefused("allow_self_remove =\n", at + "allow_self_remove: must be yes or no");
+  for (const char* n : {"0", "33", "-1", "x", ""}) {
+    ExpectRefused(std::string("max_devices = ") + n + "\n",
+                  at + "max_devices: must be a whole number from 1 to 32");
+  }
+  for (const char* list : {"md5", "sha1,", "sha1,,sha256", "sha1, sha1", ""}) {
+    ExpectRefused(std::string("allowed_algorithms = ") + list + "\n",
+                  at + "allowed_algorithms: must list sha1, sha256 or sha512, separated by "
+                       "commas, each once");
+  }
+  for (const char* list : {"5", "9", "6 8", "6,6"}) {
+    ExpectRefused(std::string("allowed_digits = ") + list + "\n",
+                  at + "allowed_digits: must list 6, 7 or 8, separated by commas, each once");
+  }
+  for (const char* list : {"0", "3601", "30s"}) {
+    ExpectRefused(std::string("allowed_periods = ") + list + "\n",
+                  at + "allowed_periods: must list periods in seconds (1 to 3600), separated "
+                       "by commas, each once");
+  }
+  ExpectRefused("max_devices = 2\nmax_devices = 3\n",
+                "/etc/security/pam_totp.conf line 2: 'max_devices' is set twice");
+}
+
+// The policy restricts the person who runs totpctl; a module argument must not change it.
+void PolicyKeysAreForTheFileOnly(void**) {
+  Config config;
+  for (const char* key :
+       {"allow_self_enroll", "allow_self_remove", "allow_self_show", "max_devices",
+        "allowed_algorithms", "allowed_digits", "allowed_periods"}) {
+    ExpectError(ApplySetting(config, key, "1", "module argument"), Status::Code::kInvalidArgument,
+                std::string("module argument: unknown setting '") + key + "'");
+  }
+}
 }  // namespace
 }  // namespace pamtotp
 
@@ -240,6 +343,10 @@ int main() {
       cmocka_unit_test(RefusesGroupOrWorldWritableFile),
       cmocka_unit_test(RefusesDirectoryAndFifo),
       cmocka_unit_test(RefusesOversizeFile),
+      cmocka_unit_test(PolicyDefaults),
+      cmocka_unit_test(SetsPolicyKeys),
+      cmocka_unit_test(RefusesBadPolicyValues),
+      cmocka_unit_test(PolicyKeysAreForTheFileOnly),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -170,10 +170,10 @@ void ParseRefusesOtherSchemesAndTypes(void**) {
                 "not an otpauth:// URI");
   ExpectInvalid(ParseOtpauthUri("otpauth:").status(), "not an otpauth:// URI");
   ExpectInvalid(ParseOtpauthUri("").status(), "not an otpauth:// URI");
-  ExpectInvalid(ParseOtpauthUri("otpauth://hotp/alice?secret=" KEY32 "&counter=0").status(),
-                "HOTP (counter-based) URIs are not supported yet");
   ExpectInvalid(ParseOtpauthUri("otpauth://motp/alice?secret=" KEY32).status(),
-                "the URI type must be totp");
+                "the URI type must be totp or hotp");
+  ExpectInvalid(ParseOtpauthUri("otpauth://hotpx/alice?secret=" KEY32 "&counter=0").status(),
+                "the URI type must be totp or hotp");
   ExpectInvalid(ParseOtpauthUri("otpauth://totp").status(), "the URI has no label");
 }
 
@@ -248,6 +248,68 @@ void ParseRefusesBadSecret(void**) {
   ExpectView(k.secret.view(), "foobar");
 }
 
+// --- HOTP ------------------------------------------------------------------------------------
+
+void BuildsHotpWithCounterAndWithoutPeriod(void**) {
+  OtpauthKey key = MakeKey("Issuer", "alice");
+  key.type = OtpType::kHotp;
+  key.period = 60;  // meaningless for HOTP: never written
+  ExpectBuilds(key, "otpauth://hotp/Issuer:alice?secret=" KEY32 "&issuer=Issuer&counter=0");
+  key.counter = 18446744073709551615u;
+  key.digits = 8;
+  key.algorithm = HashAlgorithm::kSha256;
+  ExpectBuilds(key, "otpauth://hotp/Issuer:alice?secret=" KEY32
+                    "&issuer=Issuer&algorithm=SHA256&digits=8&counter=18446744073709551615");
+}
+
+void ParsesHotpTypeAndCounter(void**) {
+  OtpauthKey k = ExpectParses("otpauth://HOTP/ACME:bob?secret=" KEY32 "&counter=42&digits=8");
+  assert_int_equal(static_cast<int>(k.type), static_cast<int>(OtpType::kHotp));
+  assert_int_equal(k.counter, 42);
+  assert_int_equal(k.digits, 8);
+  assert_string_equal(k.issuer.c_str(), "ACME");
+  ExpectView(k.secret.view(), kKey);
+  // period= means nothing to HOTP and is ignored, however odd its value.
+  OtpauthKey p = ExpectParses("otpauth://hotp/bob?period=0&secret=" KEY32 "&counter=0");
+  assert_int_equal(p.counter, 0);
+  // A TOTP URI ignores counter= in the same way, and is TOTP.
+  OtpauthKey t = ExpectParses("otpauth://totp/bob?secret=" KEY32 "&counter=x");
+  assert_int_equal(static_cast<int>(t.type), static_cast<int>(OtpType::kTotp));
+  assert_int_equal(t.counter, 0);
+  // The largest counter there is.
+  OtpauthKey max = ExpectParses("otpauth://hotp/bob?secret=" KEY32 "&counter=18446744073709551615");
+  assert_true(max.counter == UINT64_MAX);
+}
+
+void ParseRefusesHotpWithoutAGoodCounter(void**) {
+  ExpectInvalid(ParseOtpauthUri("otpauth://hotp/bob?secret=" KEY32).status(),
+                "the hotp URI has no counter= parameter; add the token's next counter, e.g. "
+                "&counter=0");
+  for (const char* counter : {"", "-1", "+1", "1x", " 1", "0x10", "18446744073709551616"}) {
+    ExpectInvalid(
+        ParseOtpauthUri("otpauth://hotp/bob?secret=" KEY32 "&counter=" + std::string(counter))
+            .status(),
+        "counter must be a whole number, 0 or more");
+  }
+  ExpectInvalid(ParseOtpauthUri("otpauth://hotp/bob?secret=" KEY32 "&counter=1&counter=2").status(),
+                "parameter 'counter' appears twice");
+}
+
+void HotpRoundTrips(void**) {
+  OtpauthKey key = MakeKey("My Co", "carol");
+  key.type = OtpType::kHotp;
+  key.counter = 7;
+  key.digits = 7;
+  Result<SecretBytes> uri = BuildOtpauthUri(key);
+  assert_true(uri.ok());
+  OtpauthKey back = ExpectParses(uri->view());
+  assert_int_equal(static_cast<int>(back.type), static_cast<int>(OtpType::kHotp));
+  assert_int_equal(back.counter, 7);
+  assert_int_equal(back.digits, 7);
+  assert_string_equal(back.issuer.c_str(), "My Co");
+  assert_string_equal(back.account.c_str(), "carol");
+}
+
 }  // namespace
 }  // namespace pamtotp
 
@@ -269,6 +331,10 @@ int main() {
       cmocka_unit_test(ParseRefusesBadPercentEscapes),
       cmocka_unit_test(ParseRefusesOverLongUri),
       cmocka_unit_test(ParseRefusesBadSecret),
+      cmocka_unit_test(BuildsHotpWithCounterAndWithoutPeriod),
+      cmocka_unit_test(ParsesHotpTypeAndCounter),
+      cmocka_unit_test(ParseRefusesHotpWithoutAGoodCounter),
+      cmocka_unit_test(HotpRoundTrips),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tests/test_support.h"
 
@@ -193,6 +194,82 @@ void CountMustBeOneTo32(void**) {
   assert_int_equal(*last, kMaxRecoveryCodes - 1);
 }
 
+// --- Imported scratch codes (google-authenticator's 8 digits) --------------------------------
+
+std::vector<SecretBytes> Codes(std::initializer_list<std::string_view> texts) {
+  std::vector<SecretBytes> codes;
+  for (std::string_view text : texts) codes.push_back(SecretBytes::FromString(text));
+  return codes;
+}
+
+void NormalizeAcceptsEightDigitScratchCodes(void**) {
+  for (std::string_view input : {"12345678", "1234 5678", "1234-5678", " 12345678 ", "0000-0000"}) {
+    SecretBytes code = Normalized(input);
+    assert_int_equal(code.size(), 8);
+    assert_true(IsScratchCode(code));
+  }
+  assert_true(Normalized("1234-5678").view() == "12345678");
+  assert_false(IsScratchCode(Normalized("abcd-efgh-ijkl")));
+  // A code of ours made only of the digits 2-7 stays a 12-letter code.
+  assert_false(IsScratchCode(Normalized("2345-6723-4567")));
+  // Not 8 digits exactly, or digits mixed with letters: neither kind of code.
+  for (std::string_view input : {"1234567", "123456789", "1234567a", "abcd5678", "12345678abcd",
+                                 "1234-5678-9012", "Ù¡2345678"}) {
+    ExpectNotACode(input);
+  }
+}
+
+void ImportedCodesHashAndMatchLikeOurOwn(void**) {
+  Result<RecoverySet> set =
+      HashRecoveryCodes(Codes({"89838995", "78420649", "abcdefghijkl"}), kNow, kFast);
+  if (!set.ok()) fail_msg("%s", set.status().message().c_str());
+  assert_int_equal(set->hashes.size(), 3);
+  assert_int_equal(set->id.size(), 16);
+  assert_int_equal(set->created, kNow);
+  assert_int_equal(set->params.log2_n, 10);
+  std::optional<size_t> index = Match(*set, "7842 0649");
+  assert_true(index.has_value());
+  assert_int_equal(*index, 1);
+  index = Match(*set, "ABCD-EFGH-IJKL");
+  assert_true(index.has_value());
+  assert_int_equal(*index, 2);
+  assert_false(Match(*set, "89838996").has_value());
+  // A second import of the same codes gets its own id and salt.
+  Result<RecoverySet> again = HashRecoveryCodes(Codes({"89838995"}), kNow, kFast);
+  assert_true(again.ok());
+  assert_false(again->id == set->id);
+  assert_false(again->salt == set->salt);
+  assert_false(again->hashes[0] == set->hashes[0]);
+}
+
+void HashRecoveryCodesRefusesWhatCannotBeTyped(void**) {
+  struct Case {
+    std::vector<SecretBytes> codes;
+    const char* message;
+  };
+  Case cases[] = {
+      {Codes({}), "the number of recovery codes must be 1 to 32"},
+      {Codes({"12345678", "1234-5678"}), "recovery code 2 is not 12 letters or 8 digits"},
+      {Codes({"ABCDEFGHIJKL"}), "recovery code 1 is not 12 letters or 8 digits"},
+      {Codes({"1234567"}), "recovery code 1 is not 12 letters or 8 digits"},
+      {Codes({"11111111", "22222222", "11111111"}), "recovery codes 1 and 3 are the same"},
+  };
+  for (const Case& c : cases) {
+    Result<RecoverySet> r = HashRecoveryCodes(c.codes, kNow, kFast);
+    assert_false(r.ok());
+    assert_int_equal(static_cast<int>(r.status().code()),
+                     static_cast<int>(Status::Code::kInvalidArgument));
+    assert_string_equal(r.status().message().c_str(), c.message);
+  }
+  std::vector<SecretBytes> many;
+  for (size_t i = 0; i <= kMaxRecoveryCodes; ++i) {
+    many.push_back(SecretBytes::FromString(std::to_string(10000000 + i)));
+  }
+  Result<RecoverySet> r = HashRecoveryCodes(many, kNow, kFast);
+  assert_false(r.ok());
+  assert_string_equal(r.status().message().c_str(), "the number of recovery codes must be 1 to 32");
+}
+
 }  // namespace
 }  // namespace pamtotp
 
@@ -207,6 +284,9 @@ int main() {
       cmocka_unit_test(NormalizeAcceptsCaseSpacesAndHyphens),
       cmocka_unit_test(NormalizeRefusesEverythingElse),
       cmocka_unit_test(CountMustBeOneTo32),
+      cmocka_unit_test(NormalizeAcceptsEightDigitScratchCodes),
+      cmocka_unit_test(ImportedCodesHashAndMatchLikeOurOwn),
+      cmocka_unit_test(HashRecoveryCodesRefusesWhatCannotBeTyped),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -747,13 +747,15 @@ void UsageErrorsExitTwoAndSayWhatToFix(void**) {
     std::string message;
   };
   const std::vector<Case> cases = {
-      {{}, "no command given; use enroll, list or remove"},
-      {{"frobnicate"}, "unknown command 'frobnicate'; the commands are enroll, list and remove"},
+      {{}, "no command given; totpctl --help lists the commands"},
+      {{"frobnicate"},
+       "unknown command 'frobnicate'; the commands are enroll, list, remove, rename, verify, "
+       "status, unlock, doctor, show-qr, recovery-codes and import"},
       {{"list", "--bogus"}, "unknown option '--bogus'"},
       {{"enroll", "--digits", "7"}, "--digits must be 6 or 8"},
       {{"enroll", "--algorithm", "md5"}, "--algorithm must be sha1, sha256 or sha512"},
       {{"enroll", "--period", "45"}, "--period must be 30 or 60 (seconds)"},
-      {{"enroll", "--qr", "png"}, "--qr must be utf8 or none"},
+      {{"enroll", "--qr", "png"}, "--qr must be utf8, utf8-inverted, ansi or none"},
       {{"enroll", "--name"}, "--name needs a value"},
       {{"enroll", "--name", ""}, "--name: the device name is empty"},
       {{"enroll", "--name", "a", "--name=b"}, "--name is given twice"},

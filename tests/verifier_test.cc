@@ -670,6 +670,66 @@ void RecoveryCodeWithoutASetIsMalformed(void**) {
   assert_true(f.State().recovery_id.empty());
 }
 
+// --- Imported scratch codes: 8 digits that may also be a TOTP code ---------------------------
+
+RecoverySet ScratchSet(std::initializer_list<std::string_view> codes) {
+  std::vector<SecretBytes> normalized;
+  for (std::string_view code : codes) normalized.push_back(SecretBytes::FromString(code));
+  Result<RecoverySet> set = HashRecoveryCodes(normalized, kNow - 100, RecoveryParams{10, 8, 1});
+  if (!set.ok()) fail_msg("%s", set.status().message().c_str());
+  return std::move(set).value();
+}
+
+void ScratchCodeWorksOnceBesideADevice(void**) {
+  Fixture f;
+  f.Enroll(f.phone);
+  f.SetRecovery(ScratchSet({"89838995", "78420649", "46287161"}));
+  ExpectOutcome(f.Verify("12345678"), Verdict::kWrongCode, "", 0, 1);
+  ExpectRecovered(f.Verify("78420649"), 2);
+  ExpectOutcome(f.Verify("7842 0649"), Verdict::kReplayed, "recovery code", 0, 1);
+  // Typed with a hyphen it is no TOTP code, and goes to the recovery set directly.
+  ExpectRecovered(f.Verify("8983-8995"), 1);
+  ExpectOutcome(f.Verify("8983-8995"), Verdict::kReplayed, "recovery code", 0, 1);
+  assert_int_equal(f.State().recovery_used, (1u << 0) | (1u << 1));
+  // Six digits are never tried as a scratch code.
+  ExpectOutcome(f.Verify("462871"), Verdict::kWrongCode, "", 0, 2);
+  ExpectOutcome(f.Verify(CodeAt(f.phone, kNow)), Verdict::kAccepted, "Phone", 0, 0);
+}
+
+void EightDigitDeviceIsTriedBeforeTheScratchCodes(void**) {
+  Fixture f;
+  Device eight = MakeDevice("0123456789abcd08", "Token8", kPhoneKey, HashAlgorithm::kSha1, 8);
+  f.Enroll(eight);
+  // A scratch code that happens to be the device's current code.
+  SecretBytes code = CodeAt(eight, kNow);
+  f.SetRecovery(ScratchSet({code.view(), "11112222"}));
+  ExpectOutcome(f.Verify(code), Verdict::kAccepted, "Token8", 0, 0);
+  assert_int_equal(f.State().recovery_used, 0);
+  // A used step is a replay of the device, not a scratch code.
+  ExpectOutcome(f.Verify(code, kNow + 1), Verdict::kReplayed, "Token8", 0, 1);
+  assert_int_equal(f.State().recovery_used, 0);
+  // Once no step near now gives it, the same digits are the scratch code (drift is not looked
+  // for: the scratch code decided the attempt).
+  ExpectRecovered(f.Verify(code, kNow + 300), 1);
+  // A wrong 8-digit code on an 8-digit device still gets the drift diagnosis.
+  ExpectOutcome(f.Verify(CodeAt(eight, kNow + 600), kNow + 330), Verdict::kWrongCode, "Token8", 0,
+                1, 9);
+  ExpectRecovered(f.Verify("1111-2222", kNow + 331), 0);
+}
+
+void EightDigitsWithoutARecoverySetAreJustWrong(void**) {
+  Fixture f;
+  f.Enroll(f.phone);
+  ExpectOutcome(f.Verify("89838995"), Verdict::kWrongCode, "", 0, 1);
+  Outcome hyphen = f.Verify("8983-8995");
+  ExpectOutcome(hyphen, Verdict::kMalformed, "", 0, 2);
+  assert_string_equal(hyphen.detail.c_str(), "the code must be digits only");
+  // A set of 12-letter codes is tried, costs a hash, and matches nothing.
+  f.SetRecovery(NewSet().set);
+  ExpectOutcome(f.Verify("89838995"), Verdict::kWrongCode, "", 0, 3);
+  assert_int_equal(f.State().recovery_used, 0);
+}
+
 // --- Drift diagnosis --------------------------------------------------------------------------
 
 void DriftNamesTheDeviceAndTheDistance(void**) {
@@ -760,6 +820,9 @@ int main() {
       cmocka_unit_test(RecoveryCodeWorksOnce),
       cmocka_unit_test(ReplacedRecoverySetStartsAfresh),
       cmocka_unit_test(RecoveryCodeWithoutASetIsMalformed),
+      cmocka_unit_test(ScratchCodeWorksOnceBesideADevice),
+      cmocka_unit_test(EightDigitDeviceIsTriedBeforeTheScratchCodes),
+      cmocka_unit_test(EightDigitsWithoutARecoverySetAreJustWrong),
       cmocka_unit_test(DriftNamesTheDeviceAndTheDistance),
       cmocka_unit_test(MarkCodeUsedMakesTheCodeAReplay),
       cmocka_unit_test(MarkCodeUsedIgnoresTheLockout),
