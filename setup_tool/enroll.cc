@@ -1,19 +1,15 @@
 // totpctl enroll: new key -> shown to the user -> code typed back -> saved -> code marked used.
 // Nothing is written before the typed code matches, so stopping at any point (Ctrl-C, end of
 // input, a wrong code) leaves the store as it was.
-#include <limits.h>
 #include <unistd.h>
 
 #include <ctime>
 #include <string>
 
-#include "core/base32.h"
-#include "core/otpauth_uri.h"
 #include "core/random.h"
 #include "core/verifier.h"
 #include "setup_tool/commands.h"
 #include "setup_tool/confirm.h"
-#include "setup_tool/json.h"
 #include "setup_tool/policy.h"
 #include "setup_tool/qr.h"
 #include "setup_tool/self_service.h"
@@ -42,32 +38,6 @@ std::string FirstFreeName(const std::vector<Device>& devices) {
   return name;
 }
 
-// --issuer, else the configured issuer, else the host name. Returns an exit status.
-int ChooseIssuer(const Options& options, const Config& config, std::string& issuer) {
-  if (options.issuer) {
-    issuer = *options.issuer;  // checked by the parser
-    return kExitOk;
-  }
-  if (!config.issuer.empty()) {
-    if (Status s = CheckIssuer(config.issuer); !s.ok()) {
-      return Fail(kExitFailed, "the configured issuer cannot be used: " + s.message() +
-                                   "; fix issuer= in the configuration or pass --issuer");
-    }
-    issuer = config.issuer;
-    return kExitOk;
-  }
-  char host[HOST_NAME_MAX + 1] = {};
-  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') {
-    return Fail(kExitFailed, "cannot read this host's name; pass --issuer");
-  }
-  if (Status s = CheckIssuer(host); !s.ok()) {
-    return Fail(kExitFailed, "the host name cannot be the issuer: " + s.message() +
-                                 "; pass --issuer or set issuer= in the configuration");
-  }
-  issuer = host;
-  return kExitOk;
-}
-
 Result<Device> NewDevice(const Options& options, const std::string& name) {
   Device device;
   Result<SecretBytes> secret = GenerateSecret(options.algorithm);
@@ -82,59 +52,6 @@ Result<Device> NewDevice(const Options& options, const std::string& name) {
   device.period = options.period;
   device.created = std::time(nullptr);
   return device;
-}
-
-// What the user copies into the app: the key in groups of four, and the whole URI.
-struct Presentation {
-  std::string user;
-  std::string issuer;
-  SecretBytes key;  // base32, no spaces
-  SecretBytes uri;
-};
-
-Status ShowJson(const Device& device, const Presentation& e) {
-  JsonWriter json;
-  json.BeginObject();
-  json.Key("user");
-  json.String(e.user);
-  json.Key("name");
-  json.String(device.name);
-  json.Key("id");
-  json.String(device.id);
-  json.Key("issuer");
-  json.String(e.issuer);
-  json.Key("algorithm");
-  json.String(AlgorithmName(device.algorithm));
-  json.Key("digits");
-  json.Number(device.digits);
-  json.Key("period");
-  json.Number(device.period);
-  json.Key("created");
-  json.Number(device.created);
-  json.Key("secret");
-  json.String(e.key.view());
-  json.Key("uri");
-  json.String(e.uri.view());
-  json.EndObject();
-  return WriteOut(json.text().view());
-}
-
-Status ShowText(const Device& device, const Presentation& e, const Options& options) {
-  SecretBytes out;
-  if (Status s = AppendQrSection(out, e.uri, options); !s.ok()) return s;  // show_qr.h
-  out.Append("  Key:       ");
-  for (size_t i = 0; i < e.key.size(); ++i) {
-    if (i > 0 && i % 4 == 0) out.push_back(' ');
-    out.push_back(static_cast<char>(e.key.data()[i]));
-  }
-  out.Append("\n  URI:       ");
-  out.Append(e.uri);
-  out.Append("\n  Issuer:    " + e.issuer + "\n  Account:   " + e.user +
-             "\n  Settings:  time-based, ");
-  out.Append(AlgorithmName(device.algorithm));
-  out.Append(", " + std::to_string(device.digits) + " digits, " + std::to_string(device.period) +
-             " seconds\n\n");
-  return WriteOut(out.view());
 }
 
 // APPS.md section 4, rules 3-5: settings some apps accept and then silently ignore.
@@ -196,32 +113,27 @@ int MarkCodeUsed(Context& context, const Device& device, const Confirmation& con
 
 // Everything before the key is shown: checks the name and the device count, picks the
 // issuer, makes the key and the URI. Returns an exit status.
-int PrepareEnrollment(const Options& options, Context& context, Device& device, Presentation& e) {
+int PrepareEnrollment(const Options& options, Context& context, Device& device, DeviceCard& card) {
   Result<pamtotp::Enrollment> enrolled = context.store->ReadDevices(context.user);
   if (!enrolled.ok()) return StoreFailure(enrolled.status());
-  const std::vector<Device>* devices = &enrolled->devices;
-  const std::string name = options.name ? *options.name : FirstFreeName(*devices);
-  if (FindDeviceByName(*devices, name) != nullptr) {
+  const std::vector<Device>& devices = enrolled->devices;
+  const std::string name = options.name ? *options.name : FirstFreeName(devices);
+  if (FindDeviceByName(devices, name) != nullptr) {
     return Fail(kExitFailed, NameTakenMessage(name, context.user));
   }
   if (int exit = CheckNewDevice(context, OtpType::kTotp, options.algorithm, options.digits,
-                                options.period, devices->size());
+                                options.period, devices.size());
       exit != kExitOk) {
     return exit;
   }
-
-  e.user = context.user;
-  if (int exit = ChooseIssuer(options, context.config, e.issuer); exit != kExitOk) return exit;
+  std::string issuer;
+  if (int exit = ChooseUriIssuer(options, context.config, issuer); exit != kExitOk) return exit;
   Result<Device> made = NewDevice(options, name);
   if (!made.ok()) return Fail(kExitFailed, made.status().message());
   device = std::move(made).value();
-  e.key = Base32Encode(device.secret.bytes());
-  Result<SecretBytes> uri = BuildOtpauthUri(OtpauthKey{
-      e.issuer, e.user, device.secret.Clone(), device.algorithm, device.digits, device.period});
-  if (!uri.ok()) {
-    return Fail(kExitFailed, "cannot build the otpauth URI: " + uri.status().message());
-  }
-  e.uri = std::move(uri).value();
+  Result<DeviceCard> made_card = MakeDeviceCard(device, context.user, issuer, 0);
+  if (!made_card.ok()) return Fail(kExitFailed, made_card.status().message());
+  card = std::move(made_card).value();
   return kExitOk;
 }
 
@@ -229,10 +141,10 @@ int PrepareEnrollment(const Options& options, Context& context, Device& device, 
 
 int RunEnroll(const Options& options, Context& context) {
   Device device;
-  Presentation e;
-  if (int exit = PrepareEnrollment(options, context, device, e); exit != kExitOk) return exit;
-  Status shown = options.json ? ShowJson(device, e) : ShowText(device, e, options);
-  if (shown.ok() && options.json) shown = WriteQrFileFor(e.uri, options);
+  DeviceCard card;
+  if (int exit = PrepareEnrollment(options, context, device, card); exit != kExitOk) return exit;
+  Status shown =
+      options.json ? ShowCardJson(device, card, options) : ShowCardText(device, card, options);
   if (!shown.ok()) return Fail(kExitFailed, shown.message() + "; nothing was saved");
   PrintWarnings(device, options.confirm);
 
