@@ -20,6 +20,7 @@ namespace {
 
 constexpr size_t kMaxSshdOutput = size_t{256} * 1024;
 constexpr size_t kMaxFileFindings = 10;
+constexpr std::string_view kNoPrivsepDir = "Missing privilege separation directory: ";
 
 std::string Octal(mode_t mode) {
   std::string text(4, '0');
@@ -122,6 +123,18 @@ std::optional<std::string> SshdOutput(const DoctorPaths& paths, std::vector<Find
   }
   if (!sshd.ran || sshd.exit_code != 0) {
     std::string first = sshd.err.substr(0, sshd.err.find('\n'));
+    if (first.ends_with('\r')) first.pop_back();  // sshd logs to stderr with CRLF
+    if (sshd.ran && first.starts_with(kNoPrivsepDir)) {
+      // sshd makes this directory when it starts, so it is missing on a fresh install whose
+      // sshd never ran; sshd -T refuses to work without it although the config may be fine.
+      const std::string dir = first.substr(kNoPrivsepDir.size());
+      out.push_back({"sshd", Level::kWarn,
+                     "sshd -T cannot run while its privilege separation directory " + dir +
+                         " is missing (sshd has not run since boot), so sshd's settings were "
+                         "not checked",
+                     "start sshd, or run mkdir -m 755 " + dir + ", then run totpctl doctor again"});
+      return std::nullopt;
+    }
     out.push_back({"sshd", Level::kFail, "sshd -T failed: " + first,
                    "run sshd -t and correct /etc/ssh/sshd_config"});
     return std::nullopt;

@@ -199,6 +199,30 @@ void SshdWithoutKeyboardInteractiveFails(void**) {
                 "warnings.\n");
 }
 
+// On a fresh install sshd has never run, so /run/sshd is missing and sshd -T refuses to print
+// anything. That is no fault in the configuration: doctor warns instead of failing. The run
+// happens in a private mount namespace with an empty /run, whatever this machine's sshd did.
+void SshdNeverStartedWarns(void**) {
+  if (!RunningAsRoot()) skip();
+  struct stat st {};
+  if (stat("/usr/sbin/sshd", &st) != 0 || stat("/usr/bin/unshare", &st) != 0 ||
+      RunCommand({"/usr/bin/unshare", "-m", "/bin/true"}).exit_code != 0) {
+    print_message("needs /usr/sbin/sshd and a mount namespace (unshare -m)\n");
+    skip();
+  }
+  FakeSystem sys;
+  const std::string script = "mount -t tmpfs -o mode=0755 pam_totp_test /run && exec \"$@\"";
+  CommandResult r =
+      RunCommand({"/usr/bin/unshare", "-m", "/bin/sh", "-c", script, "sh", TOTPCTL, "doctor",
+                  "--root", sys.Root(), "--skip", "module,pam,config,store,helper,clock"});
+  assert_int_equal(r.exit_code, 0);
+  ASSERT_STR_EQ(r.out,
+                "warn  sshd    sshd -T cannot run while its privilege separation directory "
+                "/run/sshd is missing (sshd has not run since boot), so sshd's settings were not "
+                "checked. Fix: start sshd, or run mkdir -m 755 /run/sshd, then run totpctl "
+                "doctor again\n\n0 problems, 1 warning.\n");
+}
+
 void ServiceFileMistakes(void**) {
   if (!RunningAsRoot()) skip();
   FakeSystem sys;
@@ -325,6 +349,7 @@ int main() {
       cmocka_unit_test(WorldWritableStoreDirectoryFails),
       cmocka_unit_test(StoreFileReadableByOthersFails),
       cmocka_unit_test(SshdWithoutKeyboardInteractiveFails),
+      cmocka_unit_test(SshdNeverStartedWarns),
       cmocka_unit_test(ServiceFileMistakes),
       cmocka_unit_test(BrokenConfigFails),
       cmocka_unit_test(HelperMissingOrNotSetuid),

@@ -388,6 +388,93 @@ void TheHelperOnlyServesTheStoreTheAdministratorConfigured(void**) {
                 "root:root totpctl-helper && chmod 4755 totpctl-helper\n");
 }
 
+void ShowQrThroughTotpctl(void**) {
+  if (!CanRun()) skip();
+  Sandbox box;
+  box.AddDevice("totptest", "phone", kPhoneKey);
+  box.AddDevice("totpother", "other phone", kOtherKey);
+  // Off by default: refused before any code is asked for.
+  CommandResult r = box.Totpctl({"show-qr", "phone", "--qr", "none"});
+  assert_int_equal(r.exit_code, 1);
+  ASSERT_STR_EQ(r.out, "");
+  ASSERT_STR_EQ(r.err,
+                "totpctl: your administrator does not let users show a device's key again "
+                "themselves (allow_self_show = no in /etc/security/pam_totp.conf); contact "
+                "your administrator\n");
+  box.SetPolicy("allow_self_show = yes\n");
+  r = box.Totpctl({"show-qr", "other phone", "--qr", "none"});
+  assert_int_equal(r.exit_code, 1);
+  ASSERT_STR_EQ(r.err, "totpctl: totptest has no device named 'other phone' (see totpctl list)\n");
+  const std::string ask = "To approve showing 'phone' again, " + kApprove;
+  r = box.Totpctl({"show-qr", "phone", "--json"});
+  assert_int_equal(r.exit_code, 1);
+  ASSERT_STR_EQ(r.out, "");
+  ASSERT_STR_EQ(r.err, ask + "\ntotpctl: no approval code was given; nothing was changed\n");
+  r = box.Totpctl({"show-qr", "phone", "--json"}, "000000\n");
+  assert_int_equal(r.exit_code, 1);
+  ASSERT_STR_EQ(r.out, "");
+  ASSERT_STR_EQ(r.err, ask +
+                           "totpctl: the approval code is wrong (1 failed attempt in a row); "
+                           "nothing was changed\n");
+  AvoidStepBoundary(5);
+  const std::string approval = CodeNow(kPhoneKey);
+  r = box.Totpctl({"show-qr", "phone", "--json"}, approval + "\n");
+  assert_int_equal(r.exit_code, 0);
+  ASSERT_STR_EQ(JsonString(r.out, "secret"), kPhoneKey);
+  ASSERT_CONTAINS(r.out, "\"uri\":\"otpauth://totp/");
+  ASSERT_STR_EQ(r.err, ask +
+                           "This is the key device 'phone' already has: a phone that still holds "
+                           "it keeps making valid codes. If the old phone is lost, enroll a new "
+                           "device and remove this one instead.\n");
+  // The approval was a login's worth: its step is used now.
+  assert_int_equal(box.Login("totptest", approval), Verdict::kReplayed);
+}
+
+void RecoveryCodesThroughTotpctl(void**) {
+  if (!CanRun()) skip();
+  Sandbox box("allow_self_enroll = no\n");
+  CommandResult r = box.Totpctl({"recovery-codes"});
+  assert_int_equal(r.exit_code, 1);
+  ASSERT_STR_EQ(r.err,
+                "totpctl: your administrator does not let users enroll devices or make recovery "
+                "codes themselves (allow_self_enroll = no in /etc/security/pam_totp.conf); "
+                "contact your administrator\n");
+  box.SetPolicy("");
+  r = box.Totpctl({"recovery-codes"});
+  assert_int_equal(r.exit_code, 1);
+  ASSERT_STR_EQ(r.err,
+                "totpctl: totptest has no devices enrolled; enroll one first (recovery codes "
+                "stand in for a lost device, they do not replace one)\n");
+  box.AddDevice("totptest", "phone", kPhoneKey);
+  const std::string ask = "To approve new recovery codes, " + kApprove;
+  r = box.Totpctl({"recovery-codes", "--count", "3", "--json"});
+  assert_int_equal(r.exit_code, 1);
+  ASSERT_STR_EQ(r.out, "");
+  ASSERT_STR_EQ(r.err, ask + "\ntotpctl: no approval code was given; nothing was changed\n");
+  Result<Enrollment> e = box.OpenStore()->ReadDevices("totptest");
+  assert_true(e.ok() && !e->recovery.has_value());
+  AvoidStepBoundary(5);
+  r = box.Totpctl({"recovery-codes", "--count", "3", "--json"}, CodeNow(kPhoneKey) + "\n");
+  assert_int_equal(r.exit_code, 0);
+  ASSERT_STR_EQ(r.err, ask);
+  ASSERT_CONTAINS(r.out, "\"user\":\"totptest\"");
+  const std::string marker = "\"codes\":[\"";
+  const size_t at = r.out.find(marker);
+  assert_true(at != std::string::npos);
+  const std::string first = r.out.substr(at + marker.size(), 14);  // abcd-efgh-ijkl
+  e = box.OpenStore()->ReadDevices("totptest");
+  assert_true(e.ok() && e->recovery.has_value());
+  assert_int_equal(e->recovery->hashes.size(), 3);
+  assert_int_equal(box.Login("totptest", first), Verdict::kRecoveryAccepted);
+  // A recovery code approves the next set too, and that set replaces this one.
+  r = box.Totpctl({"recovery-codes", "--count", "2"},
+                  r.out.substr(at + marker.size() + 17, 14) + "\n");
+  assert_int_equal(r.exit_code, 0);
+  e = box.OpenStore()->ReadDevices("totptest");
+  assert_true(e.ok() && e->recovery.has_value());
+  assert_int_equal(e->recovery->hashes.size(), 2);
+}
+
 // --- the helper itself, with requests totpctl would never send -----------------------------
 
 void HelperRefusesMalformedRequests(void**) {
@@ -508,6 +595,8 @@ int main() {
       cmocka_unit_test(AnotherDeviceNeedsAnApprovalCode),
       cmocka_unit_test(ListStatusVerifyRenameRemove),
       cmocka_unit_test(PolicyRefusesBeforeAKeyIsShown),
+      cmocka_unit_test(ShowQrThroughTotpctl),
+      cmocka_unit_test(RecoveryCodesThroughTotpctl),
       cmocka_unit_test(TheHelperOnlyServesTheStoreTheAdministratorConfigured),
       cmocka_unit_test(HelperRefusesMalformedRequests),
       cmocka_unit_test(HelperEnforcesThePolicyAndTheKeyItself),

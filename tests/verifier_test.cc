@@ -568,6 +568,21 @@ void HotpResyncWithTwoConsecutiveCodes(void**) {
                 109, 2);
 }
 
+// Regression: a resync started at the last counter the scan reaches used to be unfinishable,
+// because the code for the counter after it lay outside the scanned range.
+void HotpResyncAtTheFarEdgeCanBeFinished(void**) {
+  Fixture f;
+  f.Enroll(f.fob);
+  const uint64_t edge = static_cast<uint64_t>(f.config.hotp_window) + kHotpResyncRange - 1;
+  ExpectOutcome(f.Verify(HotpCode(f.fob, edge)), Verdict::kResyncNeeded, "Fob",
+                static_cast<int64_t>(edge), 1);
+  assert_int_equal(f.State().resync->counter, edge);
+  ExpectOutcome(f.Verify(HotpCode(f.fob, edge + 1), kNow + 10), Verdict::kAccepted, "Fob",
+                static_cast<int64_t>(edge + 1), 0);
+  assert_int_equal(f.State().Find(f.fob.id)->last_step, edge + 1);
+  assert_false(f.State().resync.has_value());
+}
+
 void HotpResyncMustFinishInTime(void**) {
   Fixture f;
   f.Enroll(f.fob);
@@ -815,6 +830,7 @@ int main() {
       cmocka_unit_test(HotpAcceptsCodesWithinTheWindowOnce),
       cmocka_unit_test(HotpStartsAtTheDevicesCounter),
       cmocka_unit_test(HotpResyncWithTwoConsecutiveCodes),
+      cmocka_unit_test(HotpResyncAtTheFarEdgeCanBeFinished),
       cmocka_unit_test(HotpResyncMustFinishInTime),
       cmocka_unit_test(TotpAndHotpDevicesKeepTheirOwnLastValue),
       cmocka_unit_test(RecoveryCodeWorksOnce),
