@@ -48,6 +48,7 @@ constexpr OptionSpec kOptions[] = {
     {"--digits", true, kForEnroll | kForImport},
     {"--period", true, kForEnroll | kForImport},
     {"--issuer", true, kForEnroll | kForShowQr | kForImport},
+    {"--label", true, kForEnroll},
     {"--qr", true, kForEnroll | kForShowQr | kForImport},
     {"--qr-file", true, kForEnroll | kForShowQr | kForImport},
     {"--no-confirm", false, kForEnroll},
@@ -206,6 +207,16 @@ Status ApplyCommandOption(Options& o, std::string_view name, std::string_view va
   } else if (name == "--issuer") {
     if (Status s = CheckIssuer(value); !s.ok()) return Usage("--issuer: " + s.message());
     o.issuer = std::string(value);
+  } else if (name == "--label") {
+    // The same characters apps mangle in an issuer are refused in the account name.
+    Status s =
+        value.size() > 100 ? Status::InvalidArgument("over 100 characters") : CheckIssuer(value);
+    if (!s.ok() || value.find(':') != std::string_view::npos) {
+      return Usage(
+          "--label: 1-100 characters without ':', '&', '#', '?', '+' or control "
+          "characters");
+    }
+    o.label = std::string(value);
   } else if (name == "--qr") {
     std::optional<QrMode> mode = ParseQrMode(value);
     if (!mode) return Usage("--qr must be utf8, utf8-inverted, ansi or none");

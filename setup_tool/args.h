@@ -53,6 +53,7 @@ struct Options {
   // enroll
   std::optional<std::string> name;    // --name; unset: first free of device, device-2...
   std::optional<std::string> issuer;  // --issuer; unset: config issuer, else the host name
+  std::optional<std::string> label;   // --label: the account name in apps; unset: the user
   HashAlgorithm algorithm = HashAlgorithm::kSha1;
   int digits = 6;
   int period = 30;  // seconds

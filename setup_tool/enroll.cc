@@ -131,7 +131,8 @@ int PrepareEnrollment(const Options& options, Context& context, Device& device, 
   Result<Device> made = NewDevice(options, name);
   if (!made.ok()) return Fail(kExitFailed, made.status().message());
   device = std::move(made).value();
-  Result<DeviceCard> made_card = MakeDeviceCard(device, context.user, issuer, 0);
+  Result<DeviceCard> made_card =
+      MakeDeviceCard(device, context.user, issuer, 0, options.label.value_or(""));
   if (!made_card.ok()) return Fail(kExitFailed, made_card.status().message());
   card = std::move(made_card).value();
   return kExitOk;

@@ -55,7 +55,8 @@ constexpr std::string_view kGeneralHelp =
 
 constexpr std::string_view kEnrollHelp =
     "Usage: totpctl enroll [--name NAME] [--algorithm sha1|sha256|sha512] [--digits 6|8]\n"
-    "                      [--period 30|60] [--issuer TEXT] [--qr STYLE] [--qr-file FILE]\n"
+    "                      [--period 30|60] [--issuer TEXT] [--label TEXT] [--qr STYLE]\n"
+    "                      [--qr-file FILE]\n"
     "                      [--no-confirm] [--json]\n"
     "\n"
     "Creates a new secret key and shows it as a QR code, as text and as an otpauth:// URI.\n"
@@ -68,6 +69,7 @@ constexpr std::string_view kEnrollHelp =
     "  --period SECONDS   30 (default) or 60\n"
     "  --issuer TEXT      the name apps show with the account (default: the configured\n"
     "                     issuer, else this host's name)\n"
+    "  --label TEXT       the account name apps show (default: the user name)\n"
     "  --qr STYLE         utf8 (default: light blocks, for dark terminals), utf8-inverted\n"
     "                     (dark blocks, for light terminals), ansi (colours, any\n"
     "                     terminal) or none\n"

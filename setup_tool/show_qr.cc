@@ -77,13 +77,15 @@ int ChooseUriIssuer(const Options& options, const Config& config, std::string& i
 }
 
 Result<DeviceCard> MakeDeviceCard(const Device& device, const std::string& user,
-                                  const std::string& issuer, uint64_t next_counter) {
+                                  const std::string& issuer, uint64_t next_counter,
+                                  const std::string& account) {
   DeviceCard card;
   card.user = user;
+  card.account = account.empty() ? user : account;
   card.issuer = issuer;
   card.next_counter = next_counter;
   card.key = Base32Encode(device.secret.bytes());
-  OtpauthKey key{issuer,        user,          device.secret.Clone(), device.algorithm,
+  OtpauthKey key{issuer,        card.account,  device.secret.Clone(), device.algorithm,
                  device.digits, device.period, device.type,           next_counter};
   Result<SecretBytes> uri = BuildOtpauthUri(key);
   if (!uri.ok()) return uri.status().WithContext("cannot build the otpauth URI");
@@ -125,7 +127,7 @@ Status ShowCardText(const Device& device, const DeviceCard& card, const Options&
   }
   out.Append("\n  URI:       ");
   out.Append(card.uri);
-  out.Append("\n  Issuer:    " + card.issuer + "\n  Account:   " + card.user +
+  out.Append("\n  Issuer:    " + card.issuer + "\n  Account:   " + card.account +
              "\n  Settings:  " + SettingsText(device, card) + "\n\n");
   return WriteOut(out.view());
 }

@@ -18,9 +18,10 @@ namespace pamtotp::totpctl {
 
 // What the user copies into the app.
 struct DeviceCard {
-  std::string user;    // the account name shown in the app
-  std::string issuer;  // shown with it
-  SecretBytes key;     // base32, no spaces
+  std::string user;     // whose device it is
+  std::string account;  // the account name shown in the app (--label, else the user)
+  std::string issuer;   // shown with it
+  SecretBytes key;      // base32, no spaces
   SecretBytes uri;
   uint64_t next_counter = 0;  // HOTP: the counter the token shows next
 };
@@ -31,7 +32,8 @@ int ChooseUriIssuer(const Options& options, const Config& config, std::string& i
 
 // The card of `device` for `user`; an HOTP URI carries `next_counter`.
 Result<DeviceCard> MakeDeviceCard(const Device& device, const std::string& user,
-                                  const std::string& issuer, uint64_t next_counter);
+                                  const std::string& issuer, uint64_t next_counter,
+                                  const std::string& account = "");
 
 // Appends the QR part of the text output to `out`: "Scan this QR code ..." with the drawing
 // in options.qr's style and "Or add the account by hand:", or, with --qr none or when standard

@@ -313,6 +313,21 @@ void EnrollConfirmedWithOathtoolCodeSavesAndBurnsIt(void**) {
   ASSERT_LACKS(list.out, "never");
 }
 
+// --label names the account in the app; the device still belongs to the user.
+void EnrollLabelNamesTheAccountInTheApp(void**) {
+  Env env;
+  const std::string user = CurrentUser();
+  CommandResult r =
+      env.Run({"enroll", "--no-confirm", "--json", "--qr", "none", "--label", "ops@example.org"});
+  assert_int_equal(r.exit_code, 0);
+  ASSERT_STR_EQ(JsonField(r.out, "user"), user);
+  ASSERT_CONTAINS(JsonField(r.out, "uri"),
+                  "otpauth://totp/" + HostName() + ":ops%40example.org?secret=");
+  CommandResult bad = env.Run({"enroll", "--no-confirm", "--label", "a:b"});
+  assert_int_equal(bad.exit_code, 2);
+  ASSERT_CONTAINS(bad.err, "--label: 1-100 characters without ':'");
+}
+
 void EnrollNonDefaultSettingsPutThemInTheUri(void**) {
   Env env;
   const std::string user = CurrentUser();
@@ -825,6 +840,7 @@ int main() {
       cmocka_unit_test(EnrollJsonWithoutConfirmation),
       cmocka_unit_test(EnrollConfirmedWithOathtoolCodeSavesAndBurnsIt),
       cmocka_unit_test(EnrollNonDefaultSettingsPutThemInTheUri),
+      cmocka_unit_test(EnrollLabelNamesTheAccountInTheApp),
       cmocka_unit_test(EnrollSha512OnlyNamesTheAlgorithm),
       cmocka_unit_test(WrongCodeOnAPipeSavesNothing),
       cmocka_unit_test(EndOfInputOrGarbageSavesNothing),
