@@ -1,6 +1,7 @@
 #include "core/verifier.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "core/otp.h"
 #include "core/recovery.h"
@@ -29,6 +30,16 @@ int64_t BackoffSeconds(uint32_t failures) {
   uint32_t doublings = std::min<uint32_t>(failures - kBackoffAfter, 6);
   return std::min<int64_t>(int64_t{1} << doublings, kMaxBackoff);
 }
+
+namespace {
+
+// time + seconds without overflow: a failure time at the end of time stays there, so a damaged
+// or hostile state file cannot wrap a lockout into the past.
+int64_t AddSaturating(int64_t time, int64_t seconds) {
+  return time > INT64_MAX - seconds ? INT64_MAX : time + seconds;
+}
+
+}  // namespace
 
 namespace {
 
@@ -239,7 +250,7 @@ bool Throttled(const UserState& state, int64_t now, const Config& config, Outcom
   }
   // No backoff, no wait: with few failures even a clock stepped back is checked at once.
   int64_t backoff = BackoffSeconds(state.failures);
-  int64_t allowed = state.last_failure + backoff;
+  int64_t allowed = AddSaturating(state.last_failure, backoff);
   if (backoff > 0 && now < allowed) {
     outcome.verdict = Verdict::kThrottled;
     outcome.retry_at = allowed;
@@ -252,7 +263,7 @@ bool Throttled(const UserState& state, int64_t now, const Config& config, Outcom
 
 bool IsLockedOut(const UserState& state, int64_t now, const Config& config, int64_t& until) {
   if (state.failures < static_cast<uint32_t>(config.max_failures)) return false;
-  until = config.lockout_time == 0 ? 0 : state.last_failure + config.lockout_time;
+  until = config.lockout_time == 0 ? 0 : AddSaturating(state.last_failure, config.lockout_time);
   return config.lockout_time == 0 || now < until;
 }
 
