@@ -50,9 +50,9 @@ struct SceneSpec {
 // nothing enrolled in this store, so enroll=first_login offers it a device (first-login
 // enrollment is only for names with a passwd entry).
 constexpr SceneSpec kScenes[] = {
-    {"ask", "alice", 0},          {"echo", "alice", 0},
-    {"forward", "alice", 6},      {"forward", "bob", 8},
-    {"ask", "carl", 0},           {"ask", nullptr, 0},
+    {"ask", "alice", 0},        {"echo", "alice", 0},
+    {"forward", "alice", 6},    {"forward", "bob", 8},
+    {"ask", "carl", 0},         {"ask", nullptr, 0},
     {"first_login", "root", 0}, {"nullok_try_first", nullptr, 0},
 };
 
