@@ -111,21 +111,35 @@ std::string PamFixture::Enroll(const std::string& user, const std::string& name,
   return key;
 }
 
-PamRun PamFixture::Authenticate(const std::string& user, const std::string& answer) const {
-  Script script{answer, 0, "", 0};
-  struct pam_conv conv = {Converse, &script};
+namespace {
+
+// One PAM transaction on the fixture's service: start for `user`, `step` (pam_authenticate or
+// pam_acct_mgmt), end; with the log lines it produced. `remote` sets a PAM_RHOST.
+PamRun RunTransaction(const std::string& confdir, const std::string& user,
+                      const struct pam_conv& conv, bool remote, int (*step)(pam_handle_t*, int)) {
   pam_handle_t* pamh = nullptr;
   PamRun run;
   TakeLogLines();
-  int rc = pam_start_confdir("pamtotp-test", user.c_str(), &conv, dir_.path().c_str(), &pamh);
-  if (rc != PAM_SUCCESS) throw std::runtime_error("pam_start_confdir failed");
-  pam_set_item(pamh, PAM_RHOST, "192.0.2.7");
-  run.result = pam_authenticate(pamh, 0);
+  if (pam_start_confdir("pamtotp-test", user.c_str(), &conv, confdir.c_str(), &pamh) !=
+      PAM_SUCCESS) {
+    throw std::runtime_error("pam_start_confdir failed");
+  }
+  if (remote) pam_set_item(pamh, PAM_RHOST, "192.0.2.7");
+  run.result = step(pamh, 0);
   pam_end(pamh, run.result);
+  run.log = TakeLogLines();
+  return run;
+}
+
+}  // namespace
+
+PamRun PamFixture::Authenticate(const std::string& user, const std::string& answer) const {
+  Script script{answer, 0, "", 0};
+  struct pam_conv conv = {Converse, &script};
+  PamRun run = RunTransaction(dir_.path(), user, conv, true, pam_authenticate);
   run.prompts = script.prompts;
   run.last_prompt = script.last_prompt;
   run.last_style = script.last_style;
-  run.log = TakeLogLines();
   return run;
 }
 
@@ -163,34 +177,16 @@ PamRun PamFixture::AuthenticateWith(const std::string& user, const Answerer& ans
                                     std::vector<std::string>* shown) const {
   Interactive talk{&answer, shown, 0};
   struct pam_conv conv = {ConverseInteractively, &talk};
-  pam_handle_t* pamh = nullptr;
-  PamRun run;
-  TakeLogLines();
-  if (pam_start_confdir("pamtotp-test", user.c_str(), &conv, dir_.path().c_str(), &pamh) !=
-      PAM_SUCCESS) {
-    throw std::runtime_error("pam_start_confdir failed");
-  }
-  run.result = pam_authenticate(pamh, 0);
-  pam_end(pamh, run.result);
+  PamRun run = RunTransaction(dir_.path(), user, conv, false, pam_authenticate);
   run.prompts = talk.prompts;
-  run.log = TakeLogLines();
   return run;
 }
 
 PamRun PamFixture::AccountCheck(const std::string& user) const {
   Script script{"", 0, "", 0};
   struct pam_conv conv = {Converse, &script};
-  pam_handle_t* pamh = nullptr;
-  PamRun run;
-  TakeLogLines();
-  if (pam_start_confdir("pamtotp-test", user.c_str(), &conv, dir_.path().c_str(), &pamh) !=
-      PAM_SUCCESS) {
-    throw std::runtime_error("pam_start_confdir failed");
-  }
-  run.result = pam_acct_mgmt(pamh, 0);
-  pam_end(pamh, run.result);
+  PamRun run = RunTransaction(dir_.path(), user, conv, false, pam_acct_mgmt);
   run.prompts = script.prompts;
-  run.log = TakeLogLines();
   return run;
 }
 
