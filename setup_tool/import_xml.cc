@@ -236,14 +236,16 @@ Result<std::string> XmlUnescape(std::string_view raw) {
                                        : '\'');
       continue;
     }
+    if (entity.empty() || entity[0] != '#') {
+      return Status::InvalidArgument("XML: unknown entity '&" + std::string(entity) + ";'");
+    }
     uint32_t cp = 0;
-    const bool hex = entity.size() > 2 && entity[0] == '#' && entity[1] == 'x';
+    const bool hex = entity.size() > 2 && entity[1] == 'x';
     const std::string_view digits = entity.substr(hex ? 2 : 1);
     auto [end, ec] =
         std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
-    if (entity.empty() || entity[0] != '#' || digits.empty() || ec != std::errc() ||
-        end != digits.data() + digits.size() || cp == 0 || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
+    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || cp == 0 ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
       return Status::InvalidArgument("XML: unknown entity '&" + std::string(entity) + ";'");
     }
     AppendUtf8(out, cp);

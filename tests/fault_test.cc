@@ -423,8 +423,8 @@ void ReadOnlyStoreFailsClosed(void**) {
   assert_true(WIFEXITED(status));
   assert_int_equal(WEXITSTATUS(status), 0);
   print_message(
-      "faults: read-only store: login denied with the reason, enrollment refused, "
-      "list still works, nothing changed\n");
+      "faults: read-only store: login denied with the reason, enrollment refused, nothing "
+      "changed, and the code still good once the store is writable again\n");
 }
 
 struct Breakage {

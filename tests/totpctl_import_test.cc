@@ -544,6 +544,12 @@ void PskcRefusesEncryptedKeysAndDtds(void**) {
   const std::string tail =
       "</pskc:Secret></pskc:Data><pskc:UserId>alice</pskc:UserId></pskc:Key>"
       "</pskc:KeyPackage>\n</pskc:KeyContainer>\n";
+  // The file with a plain key and this serial number.
+  auto serial = [&](const std::string& number) {
+    std::string text =
+        head + "<pskc:PlainValue>MTIzNDU2Nzg5MDEyMzQ1Njc4OTA=</pskc:PlainValue>" + tail;
+    return text.replace(text.find(">42<") + 1, 2, number);
+  };
   struct Case {
     std::string text;
     std::string message;
@@ -560,6 +566,12 @@ void PskcRefusesEncryptedKeysAndDtds(void**) {
       {head + "<pskc:PlainValue>x</pskc:PlainValue>", "XML line 4: <pskc:Secret> is not closed"},
       {head + "<pskc:PlainValue>x</pskc:Plain>",
        "XML line 4: </...> does not match <pskc:PlainValue>"},
+      // Entities with nothing, or no digits, between '&' and ';' (the first was found by
+      // fuzz_import_formats: it threw out of the parser).
+      {serial("4&;2"), "KeyPackage 1: XML: unknown entity '&;'"},
+      {serial("4&#;2"), "KeyPackage 1: XML: unknown entity '&#;'"},
+      {serial("4&#x;2"), "KeyPackage 1: XML: unknown entity '&#x;'"},
+      {serial("4&x;2"), "KeyPackage 1: XML: unknown entity '&x;'"},
       {"<KeyContainer xmlns=\"urn:example\"/>",
        "not a PSKC file: <KeyContainer> is not in the namespace "
        "urn:ietf:params:xml:ns:keyprov:pskc"},

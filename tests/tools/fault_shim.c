@@ -24,10 +24,10 @@
 
 static long calls;
 
-static void *Next(const char *name) { return dlsym(RTLD_NEXT, name); }
+static void* Next(const char* name) { return dlsym(RTLD_NEXT, name); }
 
 static int FaultErrno(void) {
-  const char *e = getenv("PAMTOTP_FAULT_ERRNO");
+  const char* e = getenv("PAMTOTP_FAULT_ERRNO");
   if (e == NULL || strcmp(e, "ENOSPC") == 0) return ENOSPC;
   if (strcmp(e, "EIO") == 0) return EIO;
   if (strcmp(e, "EDQUOT") == 0) return EDQUOT;
@@ -35,11 +35,11 @@ static int FaultErrno(void) {
   return ENOSPC;
 }
 
-static void Log(long n, const char *name, int failed) {
-  const char *path = getenv("PAMTOTP_FAULT_LOG");
+static void Log(long n, const char* name, int failed) {
+  const char* path = getenv("PAMTOTP_FAULT_LOG");
   if (path == NULL) return;
-  ssize_t (*real_write)(int, const void *, size_t) =
-      (ssize_t(*)(int, const void *, size_t))Next("write");
+  ssize_t (*real_write)(int, const void*, size_t) =
+      (ssize_t(*)(int, const void*, size_t))Next("write");
   int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return;
   char line[96];
@@ -51,9 +51,9 @@ static void Log(long n, const char *name, int failed) {
 }
 
 /* True if this call must fail (errno is then set). Counts the call. */
-static int Inject(const char *name) {
+static int Inject(const char* name) {
   long n = ++calls;
-  const char *nth = getenv("PAMTOTP_FAULT_NTH");
+  const char* nth = getenv("PAMTOTP_FAULT_NTH");
   int fail = nth != NULL && atol(nth) == n;
   Log(n, name, fail);
   if (fail) errno = FaultErrno();
@@ -66,20 +66,20 @@ static int OnStorage(int fd) {
   return fstat(fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode));
 }
 
-ssize_t write(int fd, const void *buf, size_t count) {
-  ssize_t (*real)(int, const void *, size_t) = (ssize_t(*)(int, const void *, size_t))Next("write");
+ssize_t write(int fd, const void* buf, size_t count) {
+  ssize_t (*real)(int, const void*, size_t) = (ssize_t(*)(int, const void*, size_t))Next("write");
   if (OnStorage(fd) && Inject("write")) return -1;
   return real(fd, buf, count);
 }
 
-ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset) {
-  ssize_t (*real)(int, const void *, size_t, off_t) =
-      (ssize_t(*)(int, const void *, size_t, off_t))Next("pwrite");
+ssize_t pwrite(int fd, const void* buf, size_t count, off_t offset) {
+  ssize_t (*real)(int, const void*, size_t, off_t) =
+      (ssize_t(*)(int, const void*, size_t, off_t))Next("pwrite");
   if (OnStorage(fd) && Inject("pwrite")) return -1;
   return real(fd, buf, count, offset);
 }
 
-ssize_t pwrite64(int fd, const void *buf, size_t count, off_t offset) {
+ssize_t pwrite64(int fd, const void* buf, size_t count, off_t offset) {
   return pwrite(fd, buf, count, offset);
 }
 
@@ -109,57 +109,57 @@ int fallocate(int fd, int mode, off_t offset, off_t len) {
   return real(fd, mode, offset, len);
 }
 
-int rename(const char *from, const char *to) {
-  int (*real)(const char *, const char *) = (int (*)(const char *, const char *))Next("rename");
+int rename(const char* from, const char* to) {
+  int (*real)(const char*, const char*) = (int (*)(const char*, const char*))Next("rename");
   if (Inject("rename")) return -1;
   return real(from, to);
 }
 
-int renameat(int from_dir, const char *from, int to_dir, const char *to) {
-  int (*real)(int, const char *, int, const char *) =
-      (int (*)(int, const char *, int, const char *))Next("renameat");
+int renameat(int from_dir, const char* from, int to_dir, const char* to) {
+  int (*real)(int, const char*, int, const char*) =
+      (int (*)(int, const char*, int, const char*))Next("renameat");
   if (Inject("renameat")) return -1;
   return real(from_dir, from, to_dir, to);
 }
 
-int renameat2(int from_dir, const char *from, int to_dir, const char *to, unsigned int flags) {
-  int (*real)(int, const char *, int, const char *, unsigned int) =
-      (int (*)(int, const char *, int, const char *, unsigned int))Next("renameat2");
+int renameat2(int from_dir, const char* from, int to_dir, const char* to, unsigned int flags) {
+  int (*real)(int, const char*, int, const char*, unsigned int) =
+      (int (*)(int, const char*, int, const char*, unsigned int))Next("renameat2");
   if (Inject("renameat2")) return -1;
   return real(from_dir, from, to_dir, to, flags);
 }
 
 /* syslog to stderr. */
-void __vsyslog_chk(int priority, int flag, const char *format, va_list args)
+void __vsyslog_chk(int priority, int flag, const char* format, va_list args)
     __attribute__((format(printf, 3, 0)));
-void __syslog_chk(int priority, int flag, const char *format, ...)
+void __syslog_chk(int priority, int flag, const char* format, ...)
     __attribute__((format(printf, 3, 4)));
 
-__attribute__((format(printf, 1, 0))) static void ToStderr(const char *format, va_list args) {
+__attribute__((format(printf, 1, 0))) static void ToStderr(const char* format, va_list args) {
   char line[2048];
   vsnprintf(line, sizeof line, format, args);
   fprintf(stderr, "syslog: %s\n", line);
 }
 
-void vsyslog(int priority, const char *format, va_list args) {
+void vsyslog(int priority, const char* format, va_list args) {
   (void)priority;
   ToStderr(format, args);
 }
 
-void __vsyslog_chk(int priority, int flag, const char *format, va_list args) {
+void __vsyslog_chk(int priority, int flag, const char* format, va_list args) {
   (void)priority;
   (void)flag;
   ToStderr(format, args);
 }
 
-void syslog(int priority, const char *format, ...) {
+void syslog(int priority, const char* format, ...) {
   va_list args;
   va_start(args, format);
   vsyslog(priority, format, args);
   va_end(args);
 }
 
-void __syslog_chk(int priority, int flag, const char *format, ...) {
+void __syslog_chk(int priority, int flag, const char* format, ...) {
   va_list args;
   (void)flag;
   va_start(args, format);
