@@ -1,5 +1,7 @@
 #include "core/base32.h"
 
+#include <openssl/crypto.h>
+
 #include <cstdint>
 #include <string>
 
@@ -31,7 +33,7 @@ SecretBytes Base32Encode(std::span<const uint8_t> bytes) {
     }
   }
   if (bits > 0) out.push_back(kAlphabet[(buffer << (5 - bits)) & 31]);
-  buffer = 0;
+  OPENSSL_cleanse(&buffer, sizeof buffer);  // it held bits of the key
   return out;
 }
 
@@ -79,7 +81,7 @@ Result<SecretBytes> Base32Decode(std::string_view text) {
   if ((buffer & ((1u << bits) - 1)) != 0) {
     return Status::InvalidArgument("base32 key has stray bits in its last character (mistyped?)");
   }
-  buffer = 0;
+  OPENSSL_cleanse(&buffer, sizeof buffer);  // it held bits of the key
   return out;
 }
 

@@ -91,15 +91,16 @@ Status ValidateUserName(std::string_view user) {
   return Status::Ok();
 }
 
-bool TemplateUsesHome(std::string_view t) { return t.starts_with("~/"); }
+bool TemplateUsesHome(std::string_view path_template) { return path_template.starts_with("~/"); }
 
-Status ValidateStoreTemplate(std::string_view t) {
-  const bool home = TemplateUsesHome(t);
-  if (!home && t.starts_with('~')) {
+Status ValidateStoreTemplate(std::string_view path_template) {
+  const bool home = TemplateUsesHome(path_template);
+  if (!home && path_template.starts_with('~')) {
     return Status::InvalidArgument(
         "store path: '~' must be followed by '/', as in ~/.pam_totp (~user is not supported)");
   }
-  std::string_view path = home ? t.substr(1) : t;  // the part after "~" is absolute too
+  std::string_view path =
+      home ? path_template.substr(1) : path_template;  // the part after "~" is absolute too
   if (path.empty() || path.front() != '/') {
     return Status::InvalidArgument("store path must be absolute (start with '/')");
   }
@@ -152,27 +153,27 @@ Status ValidateHomeDirectory(std::string_view home, std::string_view user) {
   return Status::Ok();
 }
 
-Result<std::string> ExpandStorePath(std::string_view t, std::string_view user) {
-  if (!TemplateUsesHome(t)) return ExpandStorePath(t, user, "");
+Result<std::string> ExpandStorePath(std::string_view path_template, std::string_view user) {
+  if (!TemplateUsesHome(path_template)) return ExpandStorePath(path_template, user, "");
   if (Status s = ValidateUserName(user); !s.ok()) return s;
-  if (Status s = ValidateStoreTemplate(t); !s.ok()) return s;
-  return Status::InvalidArgument("store path " + std::string(t) +
+  if (Status s = ValidateStoreTemplate(path_template); !s.ok()) return s;
+  return Status::InvalidArgument("store path " + std::string(path_template) +
                                  " is in the home directory; it needs the user's passwd entry");
 }
 
-Result<std::string> ExpandStorePath(std::string_view t, std::string_view user,
+Result<std::string> ExpandStorePath(std::string_view path_template, std::string_view user,
                                     std::string_view home) {
   if (Status s = ValidateUserName(user); !s.ok()) return s;
-  if (Status s = ValidateStoreTemplate(t); !s.ok()) return s;
-  if (!TemplateUsesHome(t)) return Substitute("", t, user);
+  if (Status s = ValidateStoreTemplate(path_template); !s.ok()) return s;
+  if (!TemplateUsesHome(path_template)) return Substitute("", path_template, user);
   if (Status s = ValidateHomeDirectory(home, user); !s.ok()) return s;
   while (home.back() == '/') home.remove_suffix(1);  // not "/": checked above
-  return Substitute(home, t.substr(1), user);
+  return Substitute(home, path_template.substr(1), user);
 }
 
-bool TemplateHasPerUserDirectory(std::string_view t) {
-  if (TemplateUsesHome(t)) return true;
-  std::string_view dir = t.substr(0, t.rfind('/'));
+bool TemplateHasPerUserDirectory(std::string_view path_template) {
+  if (TemplateUsesHome(path_template)) return true;
+  std::string_view dir = path_template.substr(0, path_template.rfind('/'));
   for (size_t i = 0; i + 1 < dir.size(); ++i) {
     if (dir[i] != '%') continue;
     if (dir[i + 1] == 'u') return true;

@@ -75,7 +75,9 @@ std::string ClockHint(int64_t now) {
   char when[32] = "";
   std::time_t t = static_cast<std::time_t>(now);
   std::tm tm;
-  if (gmtime_r(&t, &tm) != nullptr) std::strftime(when, sizeof when, "%H:%M:%S UTC", &tm);
+  if (gmtime_r(&t, &tm) == nullptr || std::strftime(when, sizeof when, "%H:%M:%S UTC", &tm) == 0) {
+    when[0] = '\0';
+  }
   return std::string("Check that your phone's clock is right (this computer says ") + when +
          ") and type the code your app shows next.\n";
 }

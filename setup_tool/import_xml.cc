@@ -222,7 +222,7 @@ Result<std::string> XmlUnescape(std::string_view raw) {
     if (amp == std::string_view::npos) break;
     raw.remove_prefix(amp + 1);
     const size_t semi = raw.find(';');
-    if (semi == std::string_view::npos || semi > 10) {
+    if (semi > 10) {  // npos too
       return Status::InvalidArgument("XML: a malformed '&' entity");
     }
     const std::string_view entity = raw.substr(0, semi);
