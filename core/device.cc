@@ -25,6 +25,19 @@ const DeviceState* UserState::Find(std::string_view id) const {
   return nullptr;
 }
 
+bool NeedsSync(const Enrollment& enrollment, const UserState& before, const UserState& after) {
+  if (after.recovery_used != before.recovery_used || after.recovery_id != before.recovery_id) {
+    return true;
+  }
+  for (const Device& device : enrollment.devices) {
+    if (device.type != OtpType::kHotp) continue;
+    const DeviceState* was = before.Find(device.id);
+    const DeviceState* now = after.Find(device.id);
+    if (now != nullptr && (was == nullptr || was->last_step != now->last_step)) return true;
+  }
+  return false;
+}
+
 Status ValidateDeviceName(std::string_view name) {
   if (name.empty()) return Status::InvalidArgument("the device name is empty");
   if (name.size() > kMaxDeviceNameLength) {

@@ -75,6 +75,13 @@ struct UserState {
   const DeviceState* Find(std::string_view id) const;
 };
 
+// Whether the change from `before` to `after` must reach the disk before the login succeeds.
+// True when a one-time value with no time in it was spent: an HOTP counter advanced or a
+// recovery code used (after a crash, nothing else would stop them being used again). A TOTP
+// step is not: a step a login before a boot may have used is never accepted after it (Clock in
+// verifier.h). Failure counts are not either: a crash may forget those of the last seconds.
+bool NeedsSync(const Enrollment& enrollment, const UserState& before, const UserState& after);
+
 // A device name: 1-64 bytes, no control characters, no leading or trailing space.
 Status ValidateDeviceName(std::string_view name);
 // A device's fields are within the limits the store and the OTP math accept.

@@ -62,7 +62,8 @@ class FileStore final : public Store {
   // The directory, or NotFound when a missing directory means "no devices".
   Result<UniqueFd> OpenDir(const UserPaths& paths, bool create) const;
   Result<Enrollment> ReadDevicesAt(int dir_fd, const UserPaths& paths) const;
-  Result<LockedState> LockState(int dir_fd, const UserPaths& paths) const;
+  // Locks the state file, creating it if `create`; else NotFound if there is none.
+  Result<LockedState> LockState(int dir_fd, const UserPaths& paths, bool create) const;
   // Locks the user's state, calls `update`, and writes the state back if `write`.
   Status Transact(std::string_view user, bool write, const StateUpdater& update);
   Status WriteState(LockedState& locked, const UserPaths& paths, const Enrollment& enrollment,
@@ -131,13 +132,15 @@ Result<Enrollment> FileStore::ReadDevices(std::string_view user) {
   return ReadDevicesAt(dir->get(), *paths);
 }
 
-Result<LockedState> FileStore::LockState(int dir_fd, const UserPaths& paths) const {
+Result<LockedState> FileStore::LockState(int dir_fd, const UserPaths& paths, bool create) const {
   for (int attempt = 0; attempt < 8; ++attempt) {
     LockedState locked;
-    locked.fd = UniqueFd(openat(dir_fd, paths.state_name.c_str(),
-                                O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600));
+    locked.fd =
+        UniqueFd(openat(dir_fd, paths.state_name.c_str(),
+                        O_RDWR | (create ? O_CREAT : 0) | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600));
     if (!locked.fd.valid()) {
       int err = errno;
+      if (err == ENOENT && !create) return Status::NotFound(paths.state_path + " does not exist");
       if (err == ELOOP) {
         return Status::PermissionDenied(paths.state_path + " is a symlink; refusing to follow it");
       }
@@ -198,8 +201,11 @@ Status FileStore::WriteState(LockedState& locked, const UserPaths& paths,
   }
   off_t offset = static_cast<off_t>(old.next_slot * kStateSlotSize);
   if (Status s = WriteAllAt(locked.fd.get(), *slot, offset, paths.state_path); !s.ok()) return s;
-  if (fdatasync(locked.fd.get()) != 0)
+  // Most logins leave the write to the kernel's writeback (NeedsSync says why that is safe):
+  // an fdatasync costs more than all the rest of a login.
+  if (NeedsSync(enrollment, old.state, state) && fdatasync(locked.fd.get()) != 0) {
     return ErrnoStatus("cannot fsync " + paths.state_path, errno);
+  }
   return Status::Ok();
 }
 
@@ -222,12 +228,16 @@ Status FileStore::Transact(std::string_view user, bool write, const StateUpdater
   if (!dir.ok() && dir.status().code() != Status::Code::kNotFound) return dir.status();
   UserState empty_state;
   if (!dir.ok()) return update({}, empty_state);
-  // A user without a devices file gets no state file: nothing is created for unknown users.
-  Result<Enrollment> unlocked = ReadDevicesAt(dir->get(), *paths);
-  if (!unlocked.ok()) return unlocked.status();
-  if (unlocked->devices.empty()) return update({}, empty_state);
-
-  Result<LockedState> locked = LockState(dir->get(), *paths);
+  // Enrollment creates the state file, so a user without one normally has no devices either.
+  // Nothing is created for a user without devices; a devices file put in place without its
+  // state file gets one.
+  Result<LockedState> locked = LockState(dir->get(), *paths, false);
+  if (!locked.ok() && locked.status().code() == Status::Code::kNotFound) {
+    Result<Enrollment> unlocked = ReadDevicesAt(dir->get(), *paths);
+    if (!unlocked.ok()) return unlocked.status();
+    if (unlocked->devices.empty()) return update({}, empty_state);
+    locked = LockState(dir->get(), *paths, true);
+  }
   if (!locked.ok()) return locked.status();
   Result<Enrollment> devices = ReadDevicesAt(dir->get(), *paths);  // now stable
   if (!devices.ok()) return devices.status();
@@ -250,7 +260,7 @@ Status FileStore::EditDevices(std::string_view user, const DeviceEditor& edit) {
   if (!paths.ok()) return paths.status();
   Result<UniqueFd> dir = OpenDir(*paths, true);
   if (!dir.ok()) return dir.status();
-  Result<LockedState> locked = LockState(dir->get(), *paths);
+  Result<LockedState> locked = LockState(dir->get(), *paths, true);
   if (!locked.ok()) return locked.status();
   // An empty state file was just created by us (or by a crash right after creation): on any
   // failure below, do not leave it behind.

@@ -7,6 +7,8 @@
 #ifndef PAMTOTP_CORE_OTP_H_
 #define PAMTOTP_CORE_OTP_H_
 
+#include <openssl/types.h>
+
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -33,6 +35,28 @@ size_t RecommendedKeyBytes(HashAlgorithm algorithm);
 // The HOTP value for `counter`, already reduced to `digits` decimal digits.
 Result<uint32_t> Hotp(const SecretBytes& key, uint64_t counter, HashAlgorithm algorithm,
                       int digits);
+
+// HOTP values of one key for many counters (a window of steps, a drift scan), with one HMAC
+// context keyed once and reused: about half the cost of calling Hotp for each counter. Holds
+// the key inside OpenSSL's context, which wipes it when freed. Move-only; not thread-safe.
+class HotpGenerator {
+ public:
+  static Result<HotpGenerator> Create(const SecretBytes& key, HashAlgorithm algorithm, int digits);
+  HotpGenerator(HotpGenerator&& other) noexcept;
+  HotpGenerator& operator=(HotpGenerator&& other) noexcept;
+  HotpGenerator(const HotpGenerator&) = delete;
+  HotpGenerator& operator=(const HotpGenerator&) = delete;
+  ~HotpGenerator();
+
+  Result<uint32_t> At(uint64_t counter);
+
+ private:
+  HotpGenerator() = default;
+  void Free();
+
+  EVP_MAC_CTX* context_ = nullptr;
+  int digits_ = 0;
+};
 
 // The TOTP time step that contains `unix_seconds` (T0 = 0). Times before 1970 are refused.
 Result<uint64_t> TimeStep(int64_t unix_seconds, int period);

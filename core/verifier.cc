@@ -1,7 +1,10 @@
 #include "core/verifier.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <cstdint>
+#include <utility>
 
 #include "core/otp.h"
 #include "core/recovery.h"
@@ -51,12 +54,26 @@ struct Matches {
     int64_t offset = 0;
   };
   std::optional<Hit> fresh, replayed, resync, drift;
+  std::optional<Hit> before_boot;  // fresh, but a login before the boot may have used it
 };
 
-Status Compare(const Device& device, uint64_t counter, const SecretBytes& code, bool& equal) {
-  Result<uint32_t> value = Hotp(device.secret, counter, device.algorithm, device.digits);
+// One device's key, ready to compute codes.
+struct Candidate {
+  const Device& device;
+  HotpGenerator generator;
+};
+
+Result<Candidate> Prepare(const Device& device) {
+  Result<HotpGenerator> generator =
+      HotpGenerator::Create(device.secret, device.algorithm, device.digits);
+  if (!generator.ok()) return generator.status();
+  return Candidate{device, std::move(generator).value()};
+}
+
+Status Compare(Candidate& candidate, uint64_t counter, const SecretBytes& code, bool& equal) {
+  Result<uint32_t> value = candidate.generator.At(counter);
   if (!value.ok()) return value.status();
-  SecretBytes expected = FormatCode(*value, device.digits);
+  SecretBytes expected = FormatCode(*value, candidate.device.digits);
   equal = ConstantTimeEquals(expected.view(), code.view());
   return Status::Ok();
 }
@@ -65,42 +82,58 @@ void Keep(std::optional<Matches::Hit>& slot, Matches::Hit hit) {
   if (!slot) slot = hit;
 }
 
-Status MatchTotp(size_t index, const Device& device, const DeviceState* used,
-                 const SecretBytes& code, int64_t now, int window, Matches& m) {
-  Result<uint64_t> current = TimeStep(now, device.period);
+// The last step of `period` that a login before `clock.boot_time` could have used (with
+// +-window), or nullopt if the boot time is unknown (0).
+std::optional<uint64_t> LastStepBeforeBoot(const Clock& clock, int period, int window) {
+  if (clock.boot_time <= 0) return std::nullopt;
+  return static_cast<uint64_t>(clock.boot_time) / static_cast<uint64_t>(period) +
+         static_cast<uint64_t>(window);
+}
+
+Status MatchTotp(size_t index, Candidate& candidate, const DeviceState* used,
+                 const SecretBytes& code, const Clock& clock, int window, Matches& m) {
+  const Device& device = candidate.device;
+  Result<uint64_t> current = TimeStep(clock.now, device.period);
   if (!current.ok()) return current.status();
+  const std::optional<uint64_t> before_boot = LastStepBeforeBoot(clock, device.period, window);
   for (int64_t offset = -window; offset <= window; ++offset) {
     if (offset < 0 && *current < static_cast<uint64_t>(-offset)) continue;
     uint64_t step = *current + static_cast<uint64_t>(offset);
     bool equal = false;
-    if (Status s = Compare(device, step, code, equal); !s.ok()) return s;
+    if (Status s = Compare(candidate, step, code, equal); !s.ok()) return s;
     if (!equal) continue;
-    bool fresh = used == nullptr || step > used->last_step;
-    Keep(fresh ? m.fresh : m.replayed, {index, step, offset});
+    if (used != nullptr && step <= used->last_step) {
+      Keep(m.replayed, {index, step, offset});
+    } else if (before_boot && step <= *before_boot) {
+      Keep(m.before_boot, {index, step, offset});
+    } else {
+      Keep(m.fresh, {index, step, offset});
+    }
   }
   return Status::Ok();
 }
 
 // Only for a code that matched nothing: is it right for a step further away?
-Status FindDrift(size_t index, const Device& device, const SecretBytes& code, int64_t now,
+Status FindDrift(size_t index, Candidate& candidate, const SecretBytes& code, int64_t now,
                  int window, Matches& m) {
-  Result<uint64_t> current = TimeStep(now, device.period);
+  Result<uint64_t> current = TimeStep(now, candidate.device.period);
   if (!current.ok()) return current.status();
   for (int64_t distance = window + 1; distance <= kDriftSteps; ++distance) {
     for (int64_t offset : {-distance, distance}) {
       if (offset < 0 && *current < static_cast<uint64_t>(-offset)) continue;
       bool equal = false;
       uint64_t step = *current + static_cast<uint64_t>(offset);
-      if (Status s = Compare(device, step, code, equal); !s.ok()) return s;
+      if (Status s = Compare(candidate, step, code, equal); !s.ok()) return s;
       if (equal) Keep(m.drift, {index, step, offset});
     }
   }
   return Status::Ok();
 }
 
-Status MatchHotp(size_t index, const Device& device, const DeviceState* used,
+Status MatchHotp(size_t index, Candidate& candidate, const DeviceState* used,
                  const UserState& state, const SecretBytes& code, int64_t now, int hotp_window,
                  Matches& m) {
+  const Device& device = candidate.device;
   uint64_t next = used != nullptr ? std::max(used->last_step + 1, device.counter) : device.counter;
   uint64_t end = next + static_cast<uint64_t>(hotp_window) + kHotpResyncRange;
   if (state.resync && state.resync->device_id == device.id) {
@@ -108,7 +141,7 @@ Status MatchHotp(size_t index, const Device& device, const DeviceState* used,
   }
   for (uint64_t counter = next; counter < end; ++counter) {
     bool equal = false;
-    if (Status s = Compare(device, counter, code, equal); !s.ok()) return s;
+    if (Status s = Compare(candidate, counter, code, equal); !s.ok()) return s;
     if (!equal) continue;
     int64_t ahead = static_cast<int64_t>(counter - next);
     bool resync_done = state.resync && state.resync->device_id == device.id &&
@@ -123,7 +156,7 @@ Status MatchHotp(size_t index, const Device& device, const DeviceState* used,
   // Codes just below the window are replays of counters already used.
   for (uint64_t back = 1; back <= static_cast<uint64_t>(hotp_window) && back <= next; ++back) {
     bool equal = false;
-    if (Status s = Compare(device, next - back, code, equal); !s.ok()) return s;
+    if (Status s = Compare(candidate, next - back, code, equal); !s.ok()) return s;
     if (equal && used != nullptr)
       Keep(m.replayed, {index, next - back, -static_cast<int64_t>(back)});
   }
@@ -157,18 +190,32 @@ Result<bool> TryRecoveryCode(const RecoverySet& set, UserState& state, const Sec
                              int64_t now, Outcome& outcome);
 
 Status CheckCode(const Enrollment& enrollment, UserState& state, const SecretBytes& code,
-                 int64_t now, const Config& config, Outcome& outcome) {
+                 const Clock& clock, const Config& config, Outcome& outcome) {
+  const int64_t now = clock.now;
   Matches m;
   const std::vector<Device>& devices = enrollment.devices;
+  std::vector<Candidate> candidates;
+  candidates.reserve(devices.size());
   for (size_t i = 0; i < devices.size(); ++i) {
+    Result<Candidate> candidate = Prepare(devices[i]);
+    if (!candidate.ok()) return candidate.status();
+    candidates.push_back(std::move(candidate).value());
     const DeviceState* used = state.Find(devices[i].id);
     Status s = devices[i].type == OtpType::kTotp
-                   ? MatchTotp(i, devices[i], used, code, now, config.window, m)
-                   : MatchHotp(i, devices[i], used, state, code, now, config.hotp_window, m);
+                   ? MatchTotp(i, candidates[i], used, code, clock, config.window, m)
+                   : MatchHotp(i, candidates[i], used, state, code, now, config.hotp_window, m);
     if (!s.ok()) return s;
   }
   if (m.fresh) {
     Accept(devices[m.fresh->device], *m.fresh, now, state, outcome);
+    return Status::Ok();
+  }
+  if (m.before_boot && !m.replayed) {
+    // Not a failure: the code was right, but the record of its use may have died in a crash.
+    outcome.verdict = Verdict::kBeforeBoot;
+    outcome.device_name = devices[m.before_boot->device].name;
+    outcome.offset = m.before_boot->offset;
+    outcome.failures = state.failures;
     return Status::Ok();
   }
   // 8 digits that no device knows may be an imported google-authenticator scratch code.
@@ -191,7 +238,7 @@ Status CheckCode(const Enrollment& enrollment, UserState& state, const SecretByt
     outcome.verdict = Verdict::kWrongCode;
     for (size_t i = 0; i < devices.size(); ++i) {
       if (devices[i].type != OtpType::kTotp) continue;
-      if (Status s = FindDrift(i, devices[i], code, now, config.window, m); !s.ok()) return s;
+      if (Status s = FindDrift(i, candidates[i], code, now, config.window, m); !s.ok()) return s;
     }
     if (m.drift) {
       outcome.drift = m.drift->offset;
@@ -199,6 +246,20 @@ Status CheckCode(const Enrollment& enrollment, UserState& state, const SecretByt
     }
   }
   return Status::Ok();
+}
+
+// For a user with no devices: the work of checking `input` against one TOTP device, with a
+// key nobody has, so that the time a login takes does not tell who is enrolled. The result
+// is thrown away.
+void CheckAgainstDecoy(std::string_view input, const Clock& clock, const Config& config) {
+  Result<SecretBytes> code = NormalizeCode(input);
+  if (!code.ok()) return;
+  Enrollment decoy;
+  decoy.devices.push_back(Device{});
+  decoy.devices.back().secret = SecretBytes(RecommendedKeyBytes(HashAlgorithm::kSha1));
+  UserState state;
+  Outcome ignored;
+  (void)CheckCode(decoy, state, *code, clock, config, ignored);
 }
 
 // Spends `code` if it is an unused code of `set`. Returns true if that decided the attempt:
@@ -268,16 +329,18 @@ bool IsLockedOut(const UserState& state, int64_t now, const Config& config, int6
 }
 
 Result<Outcome> VerifyInput(Store& store, std::string_view user, std::string_view input,
-                            int64_t now, const Config& config) {
+                            const Clock& clock, const Config& config) {
+  const int64_t now = clock.now;
   Outcome outcome;
   Status status = store.UpdateState(user, [&](const Enrollment& enrollment, UserState& state) {
     if (enrollment.devices.empty()) {
+      CheckAgainstDecoy(input, clock, config);
       outcome.verdict = Verdict::kNoDevices;
       return Status::Ok();
     }
     if (Throttled(state, now, config, outcome)) return Status::Ok();
     Result<SecretBytes> code = NormalizeCode(input);
-    if (code.ok()) return CheckCode(enrollment, state, *code, now, config, outcome);
+    if (code.ok()) return CheckCode(enrollment, state, *code, clock, config, outcome);
     Result<SecretBytes> recovery = NormalizeRecoveryCode(input);
     if (recovery.ok() && enrollment.recovery) {
       return CheckRecoveryCode(*enrollment.recovery, state, *recovery, now, outcome);
@@ -293,8 +356,11 @@ Result<Outcome> VerifyInput(Store& store, std::string_view user, std::string_vie
 
 Result<bool> IsCurrentCode(const Device& device, const SecretBytes& code, int64_t now, int window) {
   if (device.type != OtpType::kTotp) return Status::InvalidArgument("not a TOTP device");
+  Result<Candidate> candidate = Prepare(device);
+  if (!candidate.ok()) return candidate.status();
   Matches m;
-  if (Status s = MatchTotp(0, device, nullptr, code, now, window, m); !s.ok()) return s;
+  const Clock clock{now, 0};  // a new device: nothing it did before a boot is recorded
+  if (Status s = MatchTotp(0, *candidate, nullptr, code, clock, window, m); !s.ok()) return s;
   return m.fresh.has_value();
 }
 
@@ -304,8 +370,12 @@ Status MarkCodeUsed(Store& store, std::string_view user, std::string_view device
     for (size_t i = 0; i < enrollment.devices.size(); ++i) {
       const Device& device = enrollment.devices[i];
       if (device.id != device_id || device.type != OtpType::kTotp) continue;
+      Result<Candidate> candidate = Prepare(device);
+      if (!candidate.ok()) return candidate.status();
       Matches m;
-      if (Status s = MatchTotp(i, device, state.Find(device.id), code, now, window, m); !s.ok()) {
+      const Clock clock{now, 0};  // marking a step used needs no boot rule
+      if (Status s = MatchTotp(i, *candidate, state.Find(device.id), code, clock, window, m);
+          !s.ok()) {
         return s;
       }
       if (!m.fresh) return Status::NotFound("the code is not the device's current code");
@@ -317,6 +387,15 @@ Status MarkCodeUsed(Store& store, std::string_view user, std::string_view device
     }
     return Status::NotFound("no such device");
   });
+}
+
+Clock SystemClock() {
+  timespec wall{};
+  timespec up{};
+  clock_gettime(CLOCK_REALTIME, &wall);
+  clock_gettime(CLOCK_BOOTTIME, &up);
+  // Whole seconds of each: the boot time comes out up to a second late, which refuses more.
+  return Clock{wall.tv_sec, wall.tv_sec - up.tv_sec};
 }
 
 Status ResetFailures(Store& store, std::string_view user) {

@@ -52,6 +52,7 @@ enum class Verdict {
   kLocked,            // too many failures; input not checked
   kThrottled,         // too soon after the last failure; input not checked
   kNoDevices,         // the user has no devices enrolled
+  kBeforeBoot,        // a TOTP step a login before the last boot may have used (see Clock)
 };
 
 struct Outcome {
@@ -66,14 +67,28 @@ struct Outcome {
   std::string detail;        // kMalformed: what is wrong with the input
 };
 
+// When a check happens, in unix seconds: the wall clock, and when the system booted. Login
+// state is written without a sync to disk (store.h), so a crash may lose the record of a code
+// used just before it. Hence a TOTP step that a login before the boot could have used (any
+// step up to the boot's step + window) is never accepted after it: a code seen before a crash
+// cannot be replayed after it, whatever the disk lost. boot_time 0 means unknown: only for
+// tests and for checks that concern no earlier use (a device being enrolled).
+struct Clock {
+  int64_t now = 0;
+  int64_t boot_time = 0;
+};
+
+// The system's wall clock and boot time (CLOCK_REALTIME minus CLOCK_BOOTTIME).
+Clock SystemClock();
+
 // Whether `state` is locked out at `now` under `config`; if so, `until` is when it ends
 // (0: until unlocked).
 bool IsLockedOut(const UserState& state, int64_t now, const Config& config, int64_t& until);
 
-// Checks `input` for `user` at `now` (unix seconds) with the limits in `config`. An error
+// Checks `input` for `user` at `clock` with the limits in `config`. An error
 // means the store could not be used safely; the caller must deny.
 Result<Outcome> VerifyInput(Store& store, std::string_view user, std::string_view input,
-                            int64_t now, const Config& config);
+                            const Clock& clock, const Config& config);
 
 // True if `code` is `device`'s TOTP code for a step within +-window of `now`. Looks at no
 // state: for checking a new device before it is saved.

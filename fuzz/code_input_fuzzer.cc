@@ -226,7 +226,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   MemoryStore store;
   store.enrollment = world.enrollment.Clone();
   store.state = scene.state;
-  Result<Outcome> outcome = VerifyInput(store, "alice", input, kNow, scene.config);
+  Result<Outcome> outcome = VerifyInput(store, "alice", input, Clock{kNow, 0}, scene.config);
   FUZZ_CHECK(outcome.ok());
   VerdictCounts()[static_cast<int>(outcome->verdict)]++;
   const uint32_t before = scene.state.failures;
@@ -262,7 +262,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
   }
   if (outcome->verdict == Verdict::kAccepted || outcome->verdict == Verdict::kRecoveryAccepted) {
-    Result<Outcome> again = VerifyInput(store, "alice", input, kNow, scene.config);
+    Result<Outcome> again = VerifyInput(store, "alice", input, Clock{kNow, 0}, scene.config);
     FUZZ_CHECK(again.ok());
     FUZZ_CHECK(again->verdict != Verdict::kAccepted &&
                again->verdict != Verdict::kRecoveryAccepted);

@@ -26,8 +26,10 @@ std::string When(int64_t unix_seconds) {
   char buf[32];
   std::time_t t = static_cast<std::time_t>(unix_seconds);
   std::tm tm;
-  gmtime_r(&t, &tm);
-  std::strftime(buf, sizeof buf, "until %Y-%m-%d %H:%M:%S UTC", &tm);
+  if (gmtime_r(&t, &tm) == nullptr ||
+      std::strftime(buf, sizeof buf, "until %Y-%m-%d %H:%M:%S UTC", &tm) == 0) {
+    return "until " + std::to_string(unix_seconds) + " (unix time)";
+  }
   return buf;
 }
 
@@ -75,6 +77,11 @@ Decision Judge(const Attempt& attempt, const Outcome& outcome) {
       attempt.Log(LOG_WARNING, "too soon after the last failure (backoff " +
                                    When(outcome.retry_at) + "); code not checked");
       return Decision::kDeny;
+    case Verdict::kBeforeBoot:
+      attempt.Log(LOG_WARNING, "code from " + device +
+                                   " is for a time step that may have been used before the "
+                                   "system started; wait for the next code");
+      return Decision::kDeny;
     case Verdict::kNoDevices:
       attempt.Log(LOG_WARNING, "no device enrolled; denied");
       return Decision::kDeny;
@@ -118,11 +125,11 @@ Decision CheckCode(const Attempt& attempt, const Options& options, Store& store,
     return d;
   }
   Result<Outcome> outcome =
-      VerifyInput(store, attempt.user(), input.view(), std::time(nullptr), options.config);
+      VerifyInput(store, attempt.user(), input.view(), SystemClock(), options.config);
   if (outcome.ok() && outcome->verdict == Verdict::kThrottled) {
     int64_t wait = outcome->retry_at - std::time(nullptr);
     if (wait > 0 && wait <= kMaxBackoff) sleep(static_cast<unsigned>(wait));
-    outcome = VerifyInput(store, attempt.user(), input.view(), std::time(nullptr), options.config);
+    outcome = VerifyInput(store, attempt.user(), input.view(), SystemClock(), options.config);
   }
   if (!outcome.ok()) {
     attempt.Log(LOG_ERR, "store error, denied: " + outcome.status().message());
@@ -164,20 +171,25 @@ Decision Authenticate(pam_handle_t* pamh, int /*flags*/, int argc, const char** 
     attempt.Log(LOG_ERR, "store error, denied: " + store.status().message());
     return Decision::kDeny;
   }
-  Result<Enrollment> enrollment = (*store)->ReadDevices(user);
-  if (!enrollment.ok()) {
-    attempt.Log(LOG_ERR, "store error, denied: " + enrollment.status().message());
-    return Decision::kDeny;
+  // The devices are read once, under the lock, after the prompt (VerifyInput), unless what to
+  // do before it depends on them.
+  int code_digits = 6;
+  if (options->nullok || options->enroll == EnrollMode::kFirstLogin ||
+      options->pass_mode == PassMode::kForwardPass) {
+    Result<Enrollment> enrollment = (*store)->ReadDevices(user);
+    if (!enrollment.ok()) {
+      attempt.Log(LOG_ERR, "store error, denied: " + enrollment.status().message());
+      return Decision::kDeny;
+    }
+    if (enrollment->devices.empty() && options->enroll == EnrollMode::kFirstLogin) {
+      return EnrollOnFirstLogin(attempt, *options, **store);
+    }
+    if (enrollment->devices.empty() && options->nullok) {
+      attempt.Log(LOG_INFO, "no device enrolled; nullok, so this module is ignored");
+      return Decision::kIgnore;
+    }
+    code_digits = CodeDigits(enrollment->devices);
   }
-  if (enrollment->devices.empty() && options->enroll == EnrollMode::kFirstLogin) {
-    return EnrollOnFirstLogin(attempt, *options, **store);
-  }
-  if (enrollment->devices.empty() && options->nullok) {
-    attempt.Log(LOG_INFO, "no device enrolled; nullok, so this module is ignored");
-    return Decision::kIgnore;
-  }
-  const int code_digits = CodeDigits(enrollment->devices);
-  *enrollment = Enrollment();  // the secrets are read again, under the lock, by VerifyInput
   if (options->debug) {
     attempt.Log(LOG_DEBUG, "window " + std::to_string(options->config.window) + ", store " +
                                (*store)->Describe(user));

@@ -51,6 +51,8 @@ std::string_view VerdictWord(Verdict verdict) {
       return "too_soon";
     case Verdict::kNoDevices:
       return "no_devices";
+    case Verdict::kBeforeBoot:
+      return "before_boot";
   }
   return "?";
 }
@@ -105,6 +107,10 @@ std::string Describe(const Outcome& o, const Context& context, int64_t now) {
              Plural(std::max<int64_t>(o.retry_at - now, 1), "second");
     case Verdict::kNoDevices:
       return user + " has no devices enrolled (see totpctl enroll)";
+    case Verdict::kBeforeBoot:
+      return "that code (device " + device +
+             ") is for a time step a login before the system started may have used; wait for "
+             "the next one";
   }
   return "?";
 }
@@ -240,9 +246,10 @@ int RunVerify(const Options& options, Context& context) {
     return Fail(kExitUsage, "no code was given; type the code your app shows");
   }
   const int64_t now = std::time(nullptr);
-  Result<Outcome> outcome = context.via_helper ? SelfServiceVerify(input)
-                                               : VerifyInput(*context.store, context.user,
-                                                             input.view(), now, context.config);
+  Result<Outcome> outcome = context.via_helper
+                                ? SelfServiceVerify(input)
+                                : VerifyInput(*context.store, context.user, input.view(),
+                                              Clock{now, SystemClock().boot_time}, context.config);
   if (!outcome.ok()) return StoreFailure(outcome.status());
   const bool accepted =
       outcome->verdict == Verdict::kAccepted || outcome->verdict == Verdict::kRecoveryAccepted;

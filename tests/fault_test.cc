@@ -208,6 +208,56 @@ void LoginWriteFaultsDeny(void**) {
       faults);
 }
 
+bool Synced(const std::string& log) {
+  for (const std::string& call : Calls(log)) {
+    if (call.starts_with("fdatasync") || call.starts_with("fsync")) return true;
+  }
+  return false;
+}
+
+bool Wrote(const std::string& log) {
+  for (const std::string& call : Calls(log)) {
+    if (call.starts_with("pwrite") || call.starts_with("write")) return true;
+  }
+  return false;
+}
+
+// What a login syncs to disk (store.h, NeedsSync): a TOTP login or a wrong code writes its
+// slot and leaves it to the kernel's writeback; an HOTP counter or a recovery code, which no
+// boot-time rule protects, is synced before the login succeeds.
+void OnlyOneTimeValuesWithoutATimeAreSynced(void**) {
+  PamFixture pam;
+  const std::string log = pam.dir() + "/calls.log";
+  const std::string key = pam.Enroll("tina", "phone");
+  testing::AvoidStepBoundary(8);
+  const std::string code = testing::OathtoolTotp(key, std::time(nullptr));
+  CommandResult totp = testing::RunWithEnv(PamTry(pam, "tina"), FaultEnv(0, "", log), code + "\n");
+  ASSERT_CONTAINS(totp.out, "PAM result: Success");
+  assert_true(Wrote(log));
+  assert_false(Synced(log));
+  CommandResult wrong = testing::RunWithEnv(PamTry(pam, "tina"), FaultEnv(0, "", log), "000000\n");
+  ASSERT_CONTAINS(wrong.out, "PAM result: Authentication failure");
+  assert_true(Wrote(log));
+  assert_false(Synced(log));
+
+  const std::string hotp_key = EnrollHotp(pam.store_template(), "hana", "token");
+  CommandResult hotp =
+      testing::RunWithEnv(PamTry(pam, "hana"), FaultEnv(0, "", log), HotpCode(hotp_key, 0) + "\n");
+  ASSERT_CONTAINS(hotp.out, "PAM result: Success");
+  assert_true(Synced(log));
+
+  CommandResult made = testing::RunCommand(Totpctl(pam, "tina", {"recovery-codes", "--json"}));
+  assert_int_equal(made.exit_code, 0);
+  const std::string recovery = made.out.substr(made.out.find("[\"") + 2, 14);
+  CommandResult spent =
+      testing::RunWithEnv(PamTry(pam, "tina"), FaultEnv(0, "", log), recovery + "\n");
+  ASSERT_CONTAINS(spent.out, "PAM result: Success");
+  assert_true(Synced(log));
+  print_message(
+      "faults: syncs: a TOTP login and a wrong code write without a sync; an HOTP login and a "
+      "recovery code are synced\n");
+}
+
 // Messages "?OP" (about to) and "+OP"/"-OP" (done) from a child killed at a random moment.
 struct Journal {
   std::vector<std::string> done;
@@ -541,6 +591,7 @@ int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(pamtotp::EnrollmentWriteFaultsFailCleanly),
       cmocka_unit_test(pamtotp::LoginWriteFaultsDeny),
+      cmocka_unit_test(pamtotp::OnlyOneTimeValuesWithoutATimeAreSynced),
       cmocka_unit_test(pamtotp::KillNineLosesNothing),
       cmocka_unit_test(pamtotp::ReadOnlyStoreFailsClosed),
       cmocka_unit_test(pamtotp::WrongOwnerOrModeFailsClosed),

@@ -216,6 +216,35 @@ void AgreesWithOathtoolOnRandomKeys(void**) {
   }
 }
 
+// One generator, reused across counters (and moved), gives what oathtool gives for each: the
+// reused HMAC context restarts cleanly with its key every time.
+void GeneratorReusesOneKeyAcrossCounters(void**) {
+  Result<SecretBytes> key = RandomBytes(32);
+  assert_true(key.ok());
+  const std::string base32(Base32Encode(key->bytes()).view());
+  Result<HotpGenerator> made = HotpGenerator::Create(*key, HashAlgorithm::kSha256, 8);
+  assert_true(made.ok());
+  HotpGenerator generator = std::move(made).value();
+  const int64_t start = static_cast<int64_t>(RandomNumber() % (uint64_t{1} << 31));
+  for (int64_t i = 0; i < 12; ++i) {
+    const int64_t at = start + i * 30;
+    Result<uint32_t> value = generator.At(static_cast<uint64_t>(at / 30));
+    assert_true(value.ok());
+    ExpectView(FormatCode(*value, 8).view(), testing::OathtoolTotp(base32, at, 8, 30, "SHA256"));
+  }
+  // Backwards and repeated counters too (a window is scanned from -w to +w, drift both ways).
+  for (uint64_t counter : {uint64_t{5}, uint64_t{1}, uint64_t{5}, uint64_t{0}}) {
+    Result<uint32_t> again = generator.At(counter);
+    Result<uint32_t> fresh = Hotp(*key, counter, HashAlgorithm::kSha256, 8);
+    assert_true(again.ok() && fresh.ok());
+    assert_int_equal(*again, *fresh);
+  }
+  ExpectInvalid(HotpGenerator::Create(*key, HashAlgorithm::kSha1, 9).status(),
+                "digits must be 6, 7 or 8");
+  ExpectInvalid(HotpGenerator::Create(SecretBytes(), HashAlgorithm::kSha1, 6).status(),
+                "the key is empty");
+}
+
 }  // namespace
 }  // namespace pamtotp
 
@@ -231,6 +260,7 @@ int main() {
       cmocka_unit_test(FormatCodeKeepsLeadingZeros),
       cmocka_unit_test(AlgorithmNamesAndParsing),
       cmocka_unit_test(AgreesWithOathtoolOnRandomKeys),
+      cmocka_unit_test(GeneratorReusesOneKeyAcrossCounters),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -305,8 +305,11 @@ void FailedRestoreDeniesTheLogin(void**) {
   assert_true(LogContains(run.log,
                           "store error, denied: cannot switch the file system uid to those of "
                           "uid 4242 (is CAP_SETUID/CAP_SETGID missing?)"));
-  // Nothing was used up: the code still works once the identity can be switched.
-  assert_int_equal(pam.Authenticate("carol", code).result, PAM_SUCCESS);
+  // The first attempt had checked and recorded the code (as carol) before the restore failed:
+  // the login was denied all the same, and the code is spent, as a replay now shows.
+  PamRun again = pam.Authenticate("carol", code);
+  assert_int_equal(again.result, PAM_AUTH_ERR);
+  assert_true(LogContains(again.log, "code already used on device 'Phone'; replay refused"));
 }
 
 // Runs pam_authenticate as carol in a child (a screen locker running as the user): exit 0 if

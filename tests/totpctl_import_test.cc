@@ -80,7 +80,7 @@ class Env {
   Verdict Verify(const std::string& user, const std::string& code) const {
     Result<std::unique_ptr<Store>> store = OpenFileStore(Template());
     assert_true(store.ok());
-    Result<Outcome> o = VerifyInput(**store, user, code, std::time(nullptr), pamtotp::Config{});
+    Result<Outcome> o = VerifyInput(**store, user, code, pamtotp::SystemClock(), pamtotp::Config{});
     if (!o.ok()) fail_msg("%s", o.status().message().c_str());
     return o->verdict;
   }

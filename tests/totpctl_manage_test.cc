@@ -173,7 +173,8 @@ void VerifyAcceptsNamesTheDeviceAndUsesTheStep(void**) {
                 "in again.\n");
   ASSERT_STR_EQ(r.err, "");  // no prompt when standard input is not a terminal
   // A login with the same code is now a replay.
-  Result<Outcome> login = VerifyInput(*env.OpenStore(), user, code, std::time(nullptr), Config{});
+  Result<Outcome> login =
+      VerifyInput(*env.OpenStore(), user, code, pamtotp::SystemClock(), Config{});
   assert_true(login.ok());
   assert_int_equal(login->verdict, Verdict::kReplayed);
 }

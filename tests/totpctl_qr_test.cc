@@ -317,7 +317,7 @@ void ShowQrReshowsTheKeyWithTheNextCounter(void**) {
   assert_non_null(pw);
   const std::string user = pw->pw_name;
   Result<Outcome> o =
-      VerifyInput(**store, user, code.out.substr(0, 6), std::time(nullptr), pamtotp::Config{});
+      VerifyInput(**store, user, code.out.substr(0, 6), pamtotp::SystemClock(), pamtotp::Config{});
   assert_true(o.ok());
   assert_int_equal(static_cast<int>(o->verdict), static_cast<int>(Verdict::kAccepted));
   CommandResult r = env.Run({"show-qr", "fob", "--qr", "none", "--issuer", "X"});

@@ -139,7 +139,7 @@ class Sandbox {
     return names;
   }
   Verdict Login(const std::string& user, const std::string& code) const {
-    Result<Outcome> o = VerifyInput(*OpenStore(), user, code, std::time(nullptr), Config{});
+    Result<Outcome> o = VerifyInput(*OpenStore(), user, code, pamtotp::SystemClock(), Config{});
     assert_true(o.ok());
     return o->verdict;
   }

@@ -234,7 +234,7 @@ std::string OurCode(const SecretBytes& key, int64_t at, HashAlgorithm algorithm,
 Verdict VerdictFor(const Env& env, const std::string& user, const std::string& code) {
   Result<std::unique_ptr<Store>> store = OpenFileStore(env.Template());
   assert_true(store.ok());
-  Result<Outcome> outcome = VerifyInput(**store, user, code, std::time(nullptr), Config{});
+  Result<Outcome> outcome = VerifyInput(**store, user, code, pamtotp::SystemClock(), Config{});
   assert_true(outcome.ok());
   return outcome->verdict;
 }

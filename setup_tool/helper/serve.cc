@@ -8,6 +8,9 @@
 namespace pamtotp::helper {
 namespace {
 
+// The request's time, with the system's boot time for the rule in verifier.h (Clock).
+Clock WithBootTime(int64_t now) { return Clock{now, SystemClock().boot_time}; }
+
 // The approval of a change by a user who has devices: a login's worth of checking.
 Status Approve(const Message& request, const std::string& user, const Config& config, Store& store,
                int64_t now) {
@@ -17,7 +20,7 @@ Status Approve(const Message& request, const std::string& user, const Config& co
         "you have devices already: approve this with a current code from one of them, or with "
         "a recovery code");
   }
-  Result<Outcome> outcome = VerifyInput(store, user, code->view(), now, config);
+  Result<Outcome> outcome = VerifyInput(store, user, code->view(), WithBootTime(now), config);
   if (!outcome.ok()) return outcome.status();
   switch (outcome->verdict) {
     case Verdict::kAccepted:
@@ -35,6 +38,10 @@ Status Approve(const Message& request, const std::string& user, const Config& co
     case Verdict::kReplayed:
       return Status::PermissionDenied(
           "the approval code was used already; wait for your app's next code");
+    case Verdict::kBeforeBoot:
+      return Status::PermissionDenied(
+          "the system has just started and codes from before it are not accepted; wait for "
+          "your app's next code");
     case Verdict::kWrongCode:
     case Verdict::kMalformed:
     case Verdict::kResyncNeeded:
@@ -80,7 +87,8 @@ Result<Message> StatusReply(const std::string& user, Store& store) {
 
 Result<Message> Verify(const Message& request, const std::string& user, const Config& config,
                        Store& store, int64_t now, std::string& summary) {
-  Result<Outcome> outcome = VerifyInput(store, user, request.Get("code")->view(), now, config);
+  Result<Outcome> outcome =
+      VerifyInput(store, user, request.Get("code")->view(), WithBootTime(now), config);
   if (!outcome.ok()) return outcome.status();
   Message reply;
   AddOutcome(*outcome, reply);
