@@ -177,13 +177,14 @@ bool IsRecoveryCode(const SecretBytes& normalized, const World& world) {
 // How often each verdict came up, printed at exit: the accepting paths must be reached too.
 long* VerdictCounts() {
   static long* counts = [] {
-    static long storage[static_cast<int>(Verdict::kNoDevices) + 1] = {};
+    // Indexed by Verdict; kBeforeBoot is its last value.
+    static long storage[static_cast<int>(Verdict::kBeforeBoot) + 1] = {};
     std::atexit([] {
       std::fprintf(stderr,
                    "code_input verdicts: accepted %ld, recovery %ld, wrong %ld, replayed %ld, "
-                   "malformed %ld, resync %ld, locked %ld, throttled %ld\n",
+                   "malformed %ld, resync %ld, locked %ld, throttled %ld, before boot %ld\n",
                    storage[0], storage[1], storage[2], storage[3], storage[4], storage[5],
-                   storage[6], storage[7]);
+                   storage[6], storage[7], storage[9]);
     });
     return storage;
   }();
@@ -226,7 +227,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   MemoryStore store;
   store.enrollment = world.enrollment.Clone();
   store.state = scene.state;
-  Result<Outcome> outcome = VerifyInput(store, "alice", input, Clock{kNow, 0}, scene.config);
+  // Every third input on a system that booted 45 s ago (its codes may be refused as kBeforeBoot).
+  const Clock clock{kNow, size % 3 == 0 ? kNow - 45 : 0};
+  Result<Outcome> outcome = VerifyInput(store, "alice", input, clock, scene.config);
   FUZZ_CHECK(outcome.ok());
   VerdictCounts()[static_cast<int>(outcome->verdict)]++;
   const uint32_t before = scene.state.failures;
@@ -257,12 +260,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       FUZZ_CHECK(code.ok() ? !IndependentlyRight(std::string(code->view()), world, scene) : true);
       FUZZ_CHECK(store.state.failures == before + 1);
       break;
+    case Verdict::kBeforeBoot:
+      FUZZ_CHECK(clock.boot_time != 0 && code.ok());
+      FUZZ_CHECK(store.state.failures == before);
+      break;
     case Verdict::kNoDevices:
       FUZZ_CHECK(false);  // this user has devices
       break;
   }
   if (outcome->verdict == Verdict::kAccepted || outcome->verdict == Verdict::kRecoveryAccepted) {
-    Result<Outcome> again = VerifyInput(store, "alice", input, Clock{kNow, 0}, scene.config);
+    Result<Outcome> again = VerifyInput(store, "alice", input, clock, scene.config);
     FUZZ_CHECK(again.ok());
     FUZZ_CHECK(again->verdict != Verdict::kAccepted &&
                again->verdict != Verdict::kRecoveryAccepted);
