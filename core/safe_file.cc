@@ -182,8 +182,10 @@ Result<SecretBytes> ReadSafeFile(int dir_fd, const std::string& name, const std:
   }
   struct stat st;
   if (Status s = CheckSafeFile(fd.get(), path, max_size, owner, &st); !s.ok()) return s;
-  // Read one byte more than the limit so that a file growing after fstat is still caught.
-  SecretBytes contents(max_size + 1);
+  // A buffer of the size fstat saw, plus one byte to notice a file that grew meanwhile (the
+  // store replaces its files, it never writes into them, so that is someone else's doing).
+  const auto size = static_cast<size_t>(st.st_size);
+  SecretBytes contents(size + 1);
   size_t total = 0;
   while (total < contents.size()) {
     ssize_t n = read(fd.get(), contents.data() + total, contents.size() - total);
@@ -192,7 +194,7 @@ Result<SecretBytes> ReadSafeFile(int dir_fd, const std::string& name, const std:
     if (n == 0) break;
     total += static_cast<size_t>(n);
   }
-  if (total > max_size) return Status::Corruption(path + " grew past its size limit");
+  if (total > size) return Status::Corruption(path + " grew while it was read; try again");
   contents.Truncate(total);
   return contents;
 }

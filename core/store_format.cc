@@ -7,6 +7,7 @@
 #include <charconv>
 #include <climits>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 
@@ -369,7 +370,8 @@ Result<std::string> SerializeStateSlot(const UserState& state, uint64_t sequence
 Result<StateSlot> ParseStateSlot(std::string_view slot) {
   if (slot.size() != kStateSlotSize) return SlotError("wrong size");
   std::string_view text = slot.substr(0, slot.find('\0'));
-  if (slot.find_first_not_of('\0', text.size()) != std::string_view::npos) {
+  static constexpr char kZeros[kStateSlotSize] = {};
+  if (std::memcmp(slot.data() + text.size(), kZeros, slot.size() - text.size()) != 0) {
     return SlotError("bytes after the record");
   }
   size_t sum_pos = text.rfind("sum ");
