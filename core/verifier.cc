@@ -8,6 +8,7 @@
 
 #include "core/otp.h"
 #include "core/recovery.h"
+#include "core/store_format.h"
 
 namespace pamtotp {
 
@@ -249,8 +250,8 @@ Status CheckCode(const Enrollment& enrollment, UserState& state, const SecretByt
 }
 
 // For a user with no devices: the work of checking `input` against one TOTP device, with a
-// key nobody has, so that the time a login takes does not tell who is enrolled. The result
-// is thrown away.
+// key nobody has, and of reading and writing its state, so that the time a login takes does
+// not tell who is enrolled. The results are thrown away.
 void CheckAgainstDecoy(std::string_view input, const Clock& clock, const Config& config) {
   Result<SecretBytes> code = NormalizeCode(input);
   if (!code.ok()) return;
@@ -260,6 +261,9 @@ void CheckAgainstDecoy(std::string_view input, const Clock& clock, const Config&
   UserState state;
   Outcome ignored;
   (void)CheckCode(decoy, state, *code, clock, config, ignored);
+  // And what a store does around it for an enrolled user: read both state slots, write one.
+  Result<std::string> slot = SerializeStateSlot(state, 1);
+  if (slot.ok()) (void)ParseStateFile(*slot + *slot);
 }
 
 // Spends `code` if it is an unused code of `set`. Returns true if that decided the attempt:
