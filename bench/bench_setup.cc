@@ -30,6 +30,7 @@
 
 #include "core/base32.h"
 #include "core/device.h"
+#include "core/hex.h"
 #include "core/otp.h"
 #include "core/store_format.h"
 #include "core/unique_fd.h"
@@ -63,16 +64,6 @@ SecretBytes UserSecret(uint64_t index) {
     secret.data()[i] = static_cast<uint8_t>(Mix(index * 64 + i / 8) >> (8 * (i % 8)));
   }
   return secret;
-}
-
-std::string Hex(std::span<const uint8_t> bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (uint8_t b : bytes) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
-  }
-  return out;
 }
 
 uint32_t CodeAt(const SecretBytes& secret, int64_t unix_seconds) {
@@ -165,7 +156,7 @@ void Populate(const std::string& dir, uint64_t users) {
     const SecretBytes secret = UserSecret(i);
     passwd += user + ":x:" + std::to_string(kFirstUid + i) + ":" + std::to_string(kFirstUid) +
               ":bench:/nonexistent:/bin/false\n";
-    oath_users += "HOTP/T30 " + user + " - " + Hex(secret.bytes()) + "\n";
+    oath_users += "HOTP/T30 " + user + " - " + HexEncode(secret.bytes()) + "\n";
     WriteTotpUser(totp.get(), i, secret);
     WriteNew(ga.get(), user, GoogleFile(i, secret, true), 0400);
     WriteNew(gaplain.get(), user, GoogleFile(i, secret, false), 0400);
@@ -239,7 +230,7 @@ void PrintSecret(uint64_t index) {
   const SecretBytes secret = UserSecret(index);
   std::printf("%s %s %s\n", UserName(index).c_str(),
               std::string(Base32Encode(secret.bytes()).view()).c_str(),
-              Hex(secret.bytes()).c_str());
+              HexEncode(secret.bytes()).c_str());
 }
 
 // Exit status 0 and "valid ..." only if the file parses as totp-store(5) says.
@@ -284,7 +275,7 @@ void PrintFingerprint() {
   if (EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
     Fail("SHA-256 failed");
   }
-  std::printf("%s\n", Hex(std::span<const uint8_t>(digest, size)).c_str());
+  std::printf("%s\n", HexEncode(std::span<const uint8_t>(digest, size)).c_str());
 }
 
 int Usage() {

@@ -4,6 +4,8 @@
 
 #include <climits>
 
+#include "core/hex.h"
+
 namespace pamtotp {
 
 Result<SecretBytes> RandomBytes(size_t count) {
@@ -21,13 +23,7 @@ Result<SecretBytes> GenerateSecret(HashAlgorithm algorithm) {
 Result<std::string> GenerateDeviceId() {
   Result<SecretBytes> raw = RandomBytes(8);
   if (!raw.ok()) return raw.status();
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (uint8_t b : raw->bytes()) {
-    id.push_back(kHex[b >> 4]);
-    id.push_back(kHex[b & 15]);
-  }
-  return id;
+  return HexEncode(raw->bytes());
 }
 
 }  // namespace pamtotp

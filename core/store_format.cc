@@ -12,6 +12,7 @@
 #include <span>
 
 #include "core/base32.h"
+#include "core/hex.h"
 #include "core/otpauth_uri.h"
 
 namespace pamtotp {
@@ -142,31 +143,6 @@ Result<Device> ParseDeviceLine(std::string_view text, size_t line) {
   return device;
 }
 
-std::string Hex(std::span<const uint8_t> bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (uint8_t b : bytes) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
-  }
-  return out;
-}
-
-// Exactly out.size() bytes of lower-case hex.
-bool FromHex(std::string_view text, std::span<uint8_t> out) {
-  if (text.size() != out.size() * 2) return false;
-  for (size_t i = 0; i < out.size(); ++i) {
-    int value = 0;
-    for (char c : text.substr(i * 2, 2)) {
-      int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-      if (digit < 0) return false;
-      value = value * 16 + digit;
-    }
-    out[i] = static_cast<uint8_t>(value);
-  }
-  return true;
-}
-
 bool IsRecoverySetId(std::string_view id) {
   return id.size() == 16 && id.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
@@ -207,12 +183,12 @@ Result<RecoverySet> ParseRecoveryLine(std::string_view text, size_t line) {
     return LineError(line, std::string(kBadScryptParams));
   }
   set.params = RecoveryParams{*log2_n, *r, *p};
-  if (!FromHex(*fields->Get("salt"), set.salt)) return LineError(line, "bad salt");
+  if (!HexDecode(*fields->Get("salt"), set.salt)) return LineError(line, "bad salt");
   std::string_view codes = *fields->Get("codes");
   if (codes.ends_with(',')) return LineError(line, "bad code hash");  // we never write one
   while (!codes.empty()) {
     std::array<uint8_t, kRecoveryHashBytes> hash{};
-    if (!FromHex(TakeToken(codes, ','), hash)) return LineError(line, "bad code hash");
+    if (!HexDecode(TakeToken(codes, ','), hash)) return LineError(line, "bad code hash");
     if (set.hashes.size() == kMaxRecoveryCodes) return LineError(line, "too many recovery codes");
     set.hashes.push_back(hash);
   }
@@ -318,10 +294,11 @@ Result<SecretBytes> SerializeDeviceFile(const Enrollment& enrollment) {
       return Status::InvalidArgument("the recovery set's creation time is out of range");
     }
     std::string codes;
-    for (const auto& hash : r.hashes) codes += (codes.empty() ? "" : ",") + Hex(hash);
-    out.Append("recovery id=" + r.id + " created=" + std::to_string(r.created) + " scrypt=" +
-               std::to_string(r.params.log2_n) + "," + std::to_string(r.params.r) + "," +
-               std::to_string(r.params.p) + " salt=" + Hex(r.salt) + " codes=" + codes + "\n");
+    for (const auto& hash : r.hashes) codes += (codes.empty() ? "" : ",") + HexEncode(hash);
+    out.Append("recovery id=" + r.id + " created=" + std::to_string(r.created) +
+               " scrypt=" + std::to_string(r.params.log2_n) + "," + std::to_string(r.params.r) +
+               "," + std::to_string(r.params.p) + " salt=" + HexEncode(r.salt) + " codes=" + codes +
+               "\n");
   }
   return out;
 }
@@ -333,13 +310,7 @@ std::string Checksum(std::string_view text) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int len = 0;
   EVP_Digest(text.data(), text.size(), digest.data(), &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < 16; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 15]);
-  }
-  return out;
+  return HexEncode(std::span<const uint8_t>(digest.data(), 16));
 }
 
 Status SlotError(const std::string& what) { return Status::Corruption("state slot: " + what); }

@@ -1,5 +1,6 @@
 # Unit tests: core only, one program per core source file (core/foo.cc <-> tests/foo_test.cc).
 pamtotp_add_test(base32_test SOURCES base32_test.cc LABELS unit)
+pamtotp_add_test(hex_test SOURCES hex_test.cc LABELS unit)
 pamtotp_add_test(otp_test SOURCES otp_test.cc LABELS unit)
 pamtotp_add_test(otpauth_uri_test SOURCES otpauth_uri_test.cc LABELS unit)
 pamtotp_add_test(store_format_test SOURCES store_format_test.cc LABELS unit)
