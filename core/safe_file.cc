@@ -180,7 +180,7 @@ Result<SecretBytes> ReadSafeFile(int dir_fd, const std::string& name, const std:
       return Status::PermissionDenied(path + " is a symlink; refusing to follow it");
     return ErrnoStatus("cannot open " + path, err);
   }
-  struct stat st;
+  struct stat st {};
   if (Status s = CheckSafeFile(fd.get(), path, max_size, owner, &st); !s.ok()) return s;
   // A buffer of the size fstat saw, plus one byte to notice a file that grew meanwhile (the
   // store replaces its files, it never writes into them, so that is someone else's doing).
