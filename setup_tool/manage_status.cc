@@ -245,11 +245,11 @@ int RunVerify(const Options& options, Context& context) {
   if (ReadLine(input, kMaxCodeInput) != ReadOutcome::kLine || input.empty()) {
     return Fail(kExitUsage, "no code was given; type the code your app shows");
   }
-  const int64_t now = std::time(nullptr);
-  Result<Outcome> outcome = context.via_helper
-                                ? SelfServiceVerify(input)
-                                : VerifyInput(*context.store, context.user, input.view(),
-                                              Clock{now, SystemClock().boot_time}, context.config);
+  const Clock clock = SystemClock();
+  const int64_t now = clock.now;
+  Result<Outcome> outcome = context.via_helper ? SelfServiceVerify(input)
+                                               : VerifyInput(*context.store, context.user,
+                                                             input.view(), clock, context.config);
   if (!outcome.ok()) return StoreFailure(outcome.status());
   const bool accepted =
       outcome->verdict == Verdict::kAccepted || outcome->verdict == Verdict::kRecoveryAccepted;

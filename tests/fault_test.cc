@@ -38,13 +38,6 @@ using testing::OpenStoreOrFail;
 using testing::PamFixture;
 using testing::StoreFiles;
 
-#define ASSERT_CONTAINS(haystack, needle)                        \
-  do {                                                           \
-    const std::string h_ = (haystack), n_ = (needle);            \
-    if (h_.find(n_) == std::string::npos)                        \
-      fail_msg("expected '%s' in:\n%s", n_.c_str(), h_.c_str()); \
-  } while (0)
-
 void ExpectParses(const StoreFiles& files) {
   if (!files.error.empty()) fail_msg("%s", files.error.c_str());
 }

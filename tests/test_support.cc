@@ -32,7 +32,15 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& input) {
+namespace {
+
+// A child running argv (no shell) with pipes to its standard input, output and error.
+struct Child {
+  pid_t pid = -1;
+  int in = -1, out = -1, err = -1;  // our ends
+};
+
+Child Spawn(const std::vector<std::string>& argv) {
   int in[2], out[2], err[2];
   if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
     throw std::runtime_error("pipe failed");
@@ -51,12 +59,21 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
   close(in[0]);
   close(out[1]);
   close(err[1]);
-  if (!input.empty() && write(in[1], input.data(), input.size()) < 0) {
-    // The child may exit without reading; that is its answer.
+  return Child{pid, in[1], out[0], err[0]};
+}
+
+// Writes `input` to the child's standard input and closes it.
+void Answer(Child& child, const std::string& input) {
+  if (!input.empty() && write(child.in, input.data(), input.size()) < 0) {
+    // The child may exit without reading; its output says why.
   }
-  close(in[1]);
-  CommandResult result;
-  struct pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  close(child.in);
+  child.in = -1;
+}
+
+// Reads the rest of both outputs into `result` and waits for the exit status.
+CommandResult Collect(Child& child, CommandResult result) {
+  struct pollfd fds[2] = {{child.out, POLLIN, 0}, {child.err, POLLIN, 0}};
   int open_count = 2;
   while (open_count > 0) {
     if (poll(fds, 2, -1) < 0 && errno != EINTR) break;
@@ -74,9 +91,26 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
     }
   }
   int status = 0;
-  waitpid(pid, &status, 0);
+  waitpid(child.pid, &status, 0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+}  // namespace
+
+CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& input) {
+  Child child = Spawn(argv);
+  Answer(child, input);
+  return Collect(child, CommandResult());
+}
+
+CommandResult RunAnswering(const std::vector<std::string>& argv,
+                           const std::function<std::string(const std::string&)>& respond) {
+  Child child = Spawn(argv);
+  CommandResult result;
+  for (char c = 0; c != '\n' && read(child.out, &c, 1) == 1;) result.out.push_back(c);
+  Answer(child, respond(result.out));
+  return Collect(child, std::move(result));
 }
 
 std::string OathtoolTotp(const std::string& base32_key, int64_t at, int digits, int period,

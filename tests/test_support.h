@@ -24,6 +24,27 @@ extern "C" {
 #include <cmocka.h>
 }
 
+// Assertions on text (a command's output, a log), printing both sides when they fail.
+#define ASSERT_CONTAINS(haystack, needle)                                      \
+  do {                                                                         \
+    const std::string h_ = (haystack), n_ = (needle);                          \
+    if (h_.find(n_) == std::string::npos) {                                    \
+      print_error("expected to find:\n%s\nin:\n%s\n", n_.c_str(), h_.c_str()); \
+      fail();                                                                  \
+    }                                                                          \
+  } while (0)
+
+#define ASSERT_LACKS(haystack, needle)                                       \
+  do {                                                                       \
+    const std::string h_ = (haystack), n_ = (needle);                        \
+    if (h_.find(n_) != std::string::npos) {                                  \
+      print_error("did not expect:\n%s\nin:\n%s\n", n_.c_str(), h_.c_str()); \
+      fail();                                                                \
+    }                                                                        \
+  } while (0)
+
+#define ASSERT_STR_EQ(a, b) assert_string_equal(std::string(a).c_str(), std::string(b).c_str())
+
 namespace pamtotp::testing {
 
 // A fresh mode-0700 directory under $TMPDIR (or /tmp), removed with its contents on
@@ -49,6 +70,12 @@ struct CommandResult {
 
 // Runs argv (no shell) with `input` on stdin; captures stdout and stderr.
 CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& input = "");
+
+// Runs argv; once the first line of its standard output has arrived, writes what `respond`
+// returns for it to standard input and closes it, then collects the rest. This is how a person
+// enrolls: read the key, then type the code.
+CommandResult RunAnswering(const std::vector<std::string>& argv,
+                           const std::function<std::string(const std::string&)>& respond);
 
 // The code oathtool computes for a base32 key at unix time `at` (its independent RFC 6238
 // implementation). algorithm: "SHA1", "SHA256" or "SHA512".

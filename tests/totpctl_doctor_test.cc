@@ -13,8 +13,6 @@
 namespace pamtotp::testing {
 namespace {
 
-#define ASSERT_STR_EQ(a, b) assert_string_equal(std::string(a).c_str(), std::string(b).c_str())
-
 void MakeDirs(const std::string& path, mode_t mode = 0755) {
   for (size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
     const std::string part = path.substr(0, slash);

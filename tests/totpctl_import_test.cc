@@ -18,26 +18,6 @@
 namespace pamtotp::testing {
 namespace {
 
-#define ASSERT_CONTAINS(haystack, needle)                                      \
-  do {                                                                         \
-    const std::string h_ = (haystack), n_ = (needle);                          \
-    if (h_.find(n_) == std::string::npos) {                                    \
-      print_error("expected to find:\n%s\nin:\n%s\n", n_.c_str(), h_.c_str()); \
-      fail();                                                                  \
-    }                                                                          \
-  } while (0)
-
-#define ASSERT_LACKS(haystack, needle)                                       \
-  do {                                                                       \
-    const std::string h_ = (haystack), n_ = (needle);                        \
-    if (h_.find(n_) != std::string::npos) {                                  \
-      print_error("did not expect:\n%s\nin:\n%s\n", n_.c_str(), h_.c_str()); \
-      fail();                                                                \
-    }                                                                        \
-  } while (0)
-
-#define ASSERT_STR_EQ(a, b) assert_string_equal(std::string(a).c_str(), std::string(b).c_str())
-
 const std::string kData = TEST_DATA_DIR "/import/";
 // RFC 4226's key and neighbours, as the fixtures hold them.
 constexpr char kKey0[] = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";  // "12345678901234567890"

@@ -19,8 +19,6 @@
 namespace pamtotp::testing {
 namespace {
 
-#define ASSERT_STR_EQ(a, b) assert_string_equal(std::string(a).c_str(), std::string(b).c_str())
-
 constexpr char kPhoneKey[] = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 constexpr char kTabletKey[] = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 

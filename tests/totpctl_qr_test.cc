@@ -23,17 +23,6 @@
 namespace pamtotp::testing {
 namespace {
 
-#define ASSERT_CONTAINS(haystack, needle)                                      \
-  do {                                                                         \
-    const std::string h_ = (haystack), n_ = (needle);                          \
-    if (h_.find(n_) == std::string::npos) {                                    \
-      print_error("expected to find:\n%s\nin:\n%s\n", n_.c_str(), h_.c_str()); \
-      fail();                                                                  \
-    }                                                                          \
-  } while (0)
-
-#define ASSERT_STR_EQ(a, b) assert_string_equal(std::string(a).c_str(), std::string(b).c_str())
-
 constexpr char kHex0[] = "3132333435363738393031323334353637383930";
 constexpr char kZbarimg[] = "/usr/bin/zbarimg";
 constexpr std::string_view kScan = "Scan this QR code with your authenticator app:\n\n";

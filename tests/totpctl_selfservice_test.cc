@@ -30,16 +30,6 @@
 namespace pamtotp::testing {
 namespace {
 
-#define ASSERT_STR_EQ(a, b) assert_string_equal(std::string(a).c_str(), std::string(b).c_str())
-#define ASSERT_CONTAINS(haystack, needle)                                      \
-  do {                                                                         \
-    const std::string h_ = (haystack), n_ = (needle);                          \
-    if (h_.find(n_) == std::string::npos) {                                    \
-      print_error("expected to find:\n%s\nin:\n%s\n", n_.c_str(), h_.c_str()); \
-      fail();                                                                  \
-    }                                                                          \
-  } while (0)
-
 constexpr uid_t kUser = 4242;  // totptest (totpother, 4243, only owns devices)
 constexpr char kPhoneKey[] = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 constexpr char kTabletKey[] = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
@@ -148,57 +138,6 @@ class Sandbox {
   TempDir dir_;
   std::string helper_mode_ = "4755";
 };
-
-// Runs argv; when the first line of standard output is in, writes respond(line) to standard
-// input and closes it, then collects the rest.
-CommandResult RunAnswering(const std::vector<std::string>& argv,
-                           const std::function<std::string(const std::string&)>& respond) {
-  int in[2], out[2], err[2];
-  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
-    throw std::runtime_error("pipe failed");
-  }
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(in[0], 0);
-    dup2(out[1], 1);
-    dup2(err[1], 2);
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  close(in[0]);
-  close(out[1]);
-  close(err[1]);
-  CommandResult result;
-  for (char c = 0; c != '\n' && read(out[0], &c, 1) == 1;) result.out.push_back(c);
-  const std::string answer = respond(result.out);
-  if (write(in[1], answer.data(), answer.size()) < 0) {
-    // It may have quit already; its output says why.
-  }
-  close(in[1]);
-  struct pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-  for (int open = 2; open > 0;) {
-    if (poll(fds, 2, -1) < 0 && errno != EINTR) break;
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      char buf[4096];
-      ssize_t n = read(fds[i].fd, buf, sizeof buf);
-      if (n <= 0) {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-        --open;
-      } else {
-        (i == 0 ? result.out : result.err).append(buf, static_cast<size_t>(n));
-      }
-    }
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
 
 std::string JsonString(const std::string& json, const std::string& key) {
   const std::string marker = "\"" + key + "\":\"";

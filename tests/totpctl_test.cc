@@ -25,26 +25,6 @@
 namespace pamtotp::testing {
 namespace {
 
-#define ASSERT_CONTAINS(haystack, needle)                                      \
-  do {                                                                         \
-    const std::string h_ = (haystack), n_ = (needle);                          \
-    if (h_.find(n_) == std::string::npos) {                                    \
-      print_error("expected to find:\n%s\nin:\n%s\n", n_.c_str(), h_.c_str()); \
-      fail();                                                                  \
-    }                                                                          \
-  } while (0)
-
-#define ASSERT_LACKS(haystack, needle)                                       \
-  do {                                                                       \
-    const std::string h_ = (haystack), n_ = (needle);                        \
-    if (h_.find(n_) != std::string::npos) {                                  \
-      print_error("did not expect:\n%s\nin:\n%s\n", n_.c_str(), h_.c_str()); \
-      fail();                                                                \
-    }                                                                        \
-  } while (0)
-
-#define ASSERT_STR_EQ(a, b) assert_string_equal(std::string(a).c_str(), std::string(b).c_str())
-
 constexpr std::string_view kUsageHint = "Run 'totpctl --help' for usage.\n";
 constexpr std::string_view kPrompt = "Enter the code your app shows now: ";
 
@@ -89,62 +69,6 @@ class Env {
  private:
   TempDir dir_;
 };
-
-// Runs argv; once the first line of its standard output has arrived, writes what `respond`
-// returns for it to standard input and closes it. This is how a person enrolls: read the key,
-// then type the code.
-CommandResult RunInteractive(const std::vector<std::string>& argv,
-                             const std::function<std::string(const std::string&)>& respond) {
-  int in[2], out[2], err[2];
-  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
-    throw std::runtime_error("pipe failed");
-  }
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(in[0], 0);
-    dup2(out[1], 1);
-    dup2(err[1], 2);
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  close(in[0]);
-  close(out[1]);
-  close(err[1]);
-  CommandResult result;
-  char c = 0;
-  while (read(out[0], &c, 1) == 1) {
-    result.out.push_back(c);
-    if (c == '\n') break;
-  }
-  const std::string input = respond(result.out);
-  if (write(in[1], input.data(), input.size()) < 0) {
-    // The program may have exited already; its output says why.
-  }
-  close(in[1]);
-  struct pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-  for (int open_count = 2; open_count > 0;) {
-    if (poll(fds, 2, -1) < 0 && errno != EINTR) break;
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      char buf[4096];
-      ssize_t n = read(fds[i].fd, buf, sizeof buf);
-      if (n <= 0) {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_count;
-      } else {
-        (i == 0 ? result.out : result.err).append(buf, static_cast<size_t>(n));
-      }
-    }
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
 
 // The value of a top-level member of a one-line JSON object: strings unescaped, anything else
 // as written. Enough JSON for checking totpctl's output; fails the test on anything odd.
@@ -250,7 +174,7 @@ CommandResult EnrollConfirmed(const Env& env, const std::vector<std::string>& ar
                               std::string& code, const std::string& algorithm = "SHA1",
                               int digits = 6, int period = 30) {
   AvoidStepBoundary(4, period);
-  return RunInteractive(env.Argv(args), [&](const std::string& json) {
+  return RunAnswering(env.Argv(args), [&](const std::string& json) {
     code = OathtoolTotp(JsonField(json, "secret"), std::time(nullptr), digits, period, algorithm);
     return code + "\n";
   });
@@ -386,7 +310,7 @@ void WrongCodeOnAPipeSavesNothing(void**) {
   const std::string user = CurrentUser();
   std::string right;
   AvoidStepBoundary(4);
-  CommandResult r = RunInteractive(env.Argv({"enroll", "--json"}), [&](const std::string& json) {
+  CommandResult r = RunAnswering(env.Argv({"enroll", "--json"}), [&](const std::string& json) {
     const std::string secret = JsonField(json, "secret");
     const int64_t now = std::time(nullptr);
     std::vector<std::string> valid;
@@ -423,7 +347,7 @@ void AppThatIgnoresSettingsIsDiagnosed(void**) {
   Env env;
   const std::string user = CurrentUser();
   AvoidStepBoundary(4, 60);
-  CommandResult r = RunInteractive(
+  CommandResult r = RunAnswering(
       env.Argv({"enroll", "--json", "--algorithm", "sha256", "--digits", "8", "--period", "60"}),
       [](const std::string& json) {
         // What Microsoft Authenticator shows: SHA1, 6 digits, 30 s, whatever the URI says.
