@@ -125,6 +125,11 @@ Result<SecretBytes> BuildOtpauthUri(const OtpauthKey& key) {
   } else if (key.period != 30) {
     uri.Append("&period=" + std::to_string(key.period));
   }
+  // Escapes can triple a name, and the issuer is written twice: what the parser (and a QR code)
+  // would refuse is refused here, so every URI built can be read back.
+  if (uri.size() > kMaxUriLength) {
+    return Status::InvalidArgument("the issuer and account names are too long for an otpauth URI");
+  }
   return uri;
 }
 

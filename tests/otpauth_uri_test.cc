@@ -109,6 +109,27 @@ void BuildRefusesBadParameters(void**) {
   ExpectInvalid(BuildOtpauthUri(key).status(), "the secret is empty");
 }
 
+// Found by fuzz_otpauth_uri in CI: an issuer given only as a parameter, in characters that need
+// escapes, is written twice and three times as long. The builder refuses it rather than write a
+// URI that no reader (ours included) accepts; one a byte shorter still round-trips.
+void BuildRefusesWhatParseWouldRefuse(void**) {
+  std::string issuer(340, ' ');
+  std::string uri = "otpauth://totp/a?secret=" KEY32 "&issuer=" + issuer;
+  OtpauthKey key = ExpectParses(uri);
+  ExpectInvalid(BuildOtpauthUri(key).status(),
+                "the issuer and account names are too long for an otpauth URI");
+  size_t fits = 0;
+  for (size_t n = 1; n < issuer.size(); ++n) {
+    key.issuer = std::string(n, ' ');
+    Result<SecretBytes> built = BuildOtpauthUri(key);
+    if (!built.ok()) break;
+    fits = n;
+    assert_true(built->size() <= kMaxUriLength);
+    assert_string_equal(ExpectParses(built->view()).issuer.c_str(), key.issuer.c_str());
+  }
+  assert_true(fits > 300 && fits < 340);
+}
+
 void ParseRoundTripsWhatBuildWrites(void**) {
   OtpauthKey key = MakeKey("My Company", "jos\xc3\xa9@host");
   key.algorithm = HashAlgorithm::kSha512;
@@ -321,6 +342,7 @@ int main() {
       cmocka_unit_test(BuildPercentEncodesSpacesAndUtf8),
       cmocka_unit_test(BuildRefusesCharactersAppsMangle),
       cmocka_unit_test(BuildRefusesBadParameters),
+      cmocka_unit_test(BuildRefusesWhatParseWouldRefuse),
       cmocka_unit_test(ParseRoundTripsWhatBuildWrites),
       cmocka_unit_test(ParseDefaultsAndLowerCaseAlgorithm),
       cmocka_unit_test(ParseIssuerFromPrefixParameterOrBoth),
