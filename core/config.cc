@@ -62,6 +62,79 @@ std::optional<int> ParseInt(std::string_view value, int low, int high) {
   return static_cast<int>(*n);
 }
 
+bool IsAbsolutePath(std::string_view value) {
+  if (value.empty() || value.front() != '/' || value.size() > 4096) return false;
+  return std::none_of(value.begin(), value.end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+}
+
+// A distinguished name as the admin wrote it; the server checks its syntax. Only control
+// characters are refused here (they would end up in log lines).
+bool IsPlausibleDn(std::string_view value) {
+  if (value.empty() || value.size() > 1024 || value.find('=') == std::string_view::npos) {
+    return false;
+  }
+  return std::none_of(value.begin(), value.end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+}
+
+// The ldap_* keys. One scheme for every URI, so that whether TLS is needed is known before
+// connecting, whichever server answers.
+template <typename Bad>
+Status ApplyLdapSetting(LdapConfig& ldap, std::string_view key, std::string_view value,
+                        const Bad& bad) {
+  if (key == "ldap_uri") {
+    ldap.uris.clear();
+    std::string_view rest = value;
+    while (!rest.empty()) {
+      size_t space = rest.find_first_of(" \t");
+      std::string_view uri = rest.substr(0, space);
+      rest = space == std::string_view::npos ? std::string_view() : Trim(rest.substr(space));
+      if (!uri.starts_with("ldap://") && !uri.starts_with("ldaps://") &&
+          !uri.starts_with("ldapi://")) {
+        return bad("'" + std::string(uri) + "' is not an ldap://, ldaps:// or ldapi:// URI");
+      }
+      if (!ldap.uris.empty() &&
+          uri.substr(0, uri.find(':')) !=
+              std::string_view(ldap.uris[0]).substr(0, ldap.uris[0].find(':'))) {
+        return bad("all URIs must have the same scheme (ldap://, ldaps:// or ldapi://)");
+      }
+      if (std::any_of(uri.begin(), uri.end(),
+                      [](char c) { return static_cast<unsigned char>(c) <= 0x20; })) {
+        return bad("a URI must not hold control characters");
+      }
+      ldap.uris.emplace_back(uri);
+    }
+    if (ldap.uris.empty() || ldap.uris.size() > 16) return bad("must list 1 to 16 URIs");
+  } else if (key == "ldap_base" || key == "ldap_bind_dn") {
+    if (!IsPlausibleDn(value))
+      return bad("must be a distinguished name (\"ou=totp,dc=example,dc=com\")");
+    (key == "ldap_base" ? ldap.base : ldap.bind_dn) = std::string(value);
+  } else if (key == "ldap_sasl_mech") {
+    if (value != "EXTERNAL") return bad("only EXTERNAL is supported");
+    ldap.sasl_external = true;
+  } else if (key == "ldap_tls") {
+    std::optional<bool> yes = ParseYesNo(value);
+    if (!yes) return bad("must be yes or no");
+    ldap.tls = *yes;
+  } else if (key == "ldap_timeout") {
+    std::optional<int> n = ParseInt(value, 1, kMaxLdapTimeout);
+    if (!n) return bad("must be seconds from 1 to " + std::to_string(kMaxLdapTimeout));
+    ldap.timeout = *n;
+  } else if (key == "ldap_bind_password_file" || key == "ldap_ca_file" || key == "ldap_cert_file" ||
+             key == "ldap_key_file" || key == "ldap_library") {
+    if (!IsAbsolutePath(value)) return bad("must be an absolute path");
+    (key == "ldap_bind_password_file" ? ldap.password_file
+     : key == "ldap_ca_file"          ? ldap.ca_file
+     : key == "ldap_cert_file"        ? ldap.cert_file
+     : key == "ldap_key_file"         ? ldap.key_file
+                                      : ldap.library) = std::string(value);
+  } else {
+    return bad("unknown setting");
+  }
+  return Status::Ok();
+}
+
 // The policy keys, from the configuration file only. Sets `known` if `key` is one.
 Status ApplyPolicySetting(Config& config, std::string_view key, std::string_view value,
                           const std::string& origin, bool& known) {
@@ -94,6 +167,8 @@ Status ApplyPolicySetting(Config& config, std::string_view key, std::string_view
       return bad("must list periods in seconds (1 to 3600), separated by commas, each once");
     }
     config.allowed_periods = std::move(*list);
+  } else if (key.starts_with("ldap_")) {
+    return ApplyLdapSetting(config.ldap, key, value, bad);
   } else {
     known = false;
   }
@@ -184,6 +259,10 @@ Status ApplySetting(Config& config, std::string_view key, std::string_view value
     return Status::InvalidArgument(origin + ": " + std::string(key) + ": " + why);
   };
   if (key == "store") {
+    if (value == kLdapStore) {
+      config.store = std::string(value);
+      return Status::Ok();
+    }
     if (Status s = ValidateStoreTemplate(value); !s.ok()) return bad(s.message());
     config.store = std::string(value);
   } else if (key == "window") {

@@ -28,6 +28,25 @@ inline constexpr int kMaxHotpWindow = 100;
 inline constexpr int kMaxMaxFailures = 1000;
 inline constexpr int64_t kMaxLockoutTime = 366LL * 24 * 3600;
 inline constexpr size_t kMaxConfigFileSize = 64 * 1024;
+// `store = ldap`: the directory backend (pam_totp-ldap(5)) instead of a file path template.
+inline constexpr std::string_view kLdapStore = "ldap";
+inline constexpr int kMaxLdapTimeout = 60;
+
+// The directory backend's settings (ldap_* keys, from the configuration file only: they say
+// which server holds the secrets and how this host proves who it is).
+struct LdapConfig {
+  std::vector<std::string> uris;  // tried in order; all ldap://, all ldaps:// or all ldapi://
+  std::string base;               // the accounts are pamTotpUser=<name>,<base>
+  std::string bind_dn;            // simple bind as this DN with the password in password_file
+  std::string password_file;      // owned by root, no access for others
+  bool sasl_external = false;     // SASL EXTERNAL: the TLS client certificate or ldapi peer
+  bool tls = true;                // ldap:// must StartTLS; no: plain ldap:// (tests on loopback)
+  std::string ca_file;            // CA certificates to check the server with
+  std::string cert_file;          // client certificate and key (SASL EXTERNAL over TLS)
+  std::string key_file;
+  int timeout = 5;      // seconds for connecting and for each operation
+  std::string library;  // the backend's shared object; empty: the installed one
+};
 
 struct Config {
   std::string store{kDefaultStoreTemplate};  // path template, see store_path.h
@@ -52,6 +71,9 @@ struct Config {
   std::vector<HashAlgorithm> allowed_algorithms;
   std::vector<int> allowed_digits;
   std::vector<int> allowed_periods;  // seconds; TOTP only
+
+  LdapConfig ldap;
+  bool UsesLdap() const { return store == kLdapStore; }
 };
 
 // What users may be allowed to do to their own devices (allow_self_enroll, allow_self_remove,

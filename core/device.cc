@@ -55,8 +55,6 @@ Status ValidateDeviceName(std::string_view name) {
   return Status::Ok();
 }
 
-namespace {
-
 bool IsDeviceId(std::string_view id) {
   if (id.size() != 16) return false;
   for (char c : id) {
@@ -64,8 +62,6 @@ bool IsDeviceId(std::string_view id) {
   }
   return true;
 }
-
-}  // namespace
 
 Status ValidateDevice(const Device& device) {
   if (!IsDeviceId(device.id)) return Status::InvalidArgument("the device id is not 16 hex digits");

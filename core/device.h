@@ -84,6 +84,8 @@ bool NeedsSync(const Enrollment& enrollment, const UserState& before, const User
 
 // A device name: 1-64 bytes, no control characters, no leading or trailing space.
 Status ValidateDeviceName(std::string_view name);
+// 16 lower-case hex digits: a device id (and a recovery set id).
+bool IsDeviceId(std::string_view id);
 // A device's fields are within the limits the store and the OTP math accept.
 Status ValidateDevice(const Device& device);
 // The device called `name`, or nullptr.

@@ -25,6 +25,7 @@ class [[nodiscard]] Status {
     kIOError,           // the OS refused a read, write, fsync or rename
     kAlreadyExists,     // a unique name is taken
     kInternal,          // OpenSSL or another library failed unexpectedly
+    kUnavailable,       // the store could not be reached (directory server down or too slow)
   };
 
   Status() = default;
@@ -42,6 +43,7 @@ class [[nodiscard]] Status {
     return Status(Code::kAlreadyExists, std::move(msg));
   }
   static Status Internal(std::string msg) { return Status(Code::kInternal, std::move(msg)); }
+  static Status Unavailable(std::string msg) { return Status(Code::kUnavailable, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

@@ -24,9 +24,11 @@
 namespace pamtotp {
 
 // Changes the user's devices and recovery codes in place. Returning an error writes nothing.
+// Like a StateUpdater (below), it may be called again with a fresh read.
 using DeviceEditor = std::function<Status(Enrollment& enrollment)>;
 // Reads the enrollment and changes the login state in place. Returning an error writes
-// nothing.
+// nothing. A backend may call it again (with what it then reads) if another process or host
+// changed the state first, so it must not keep anything from an earlier call.
 using StateUpdater = std::function<Status(const Enrollment& enrollment, UserState& state)>;
 
 class Store {

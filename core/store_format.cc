@@ -41,7 +41,9 @@ std::optional<Int> ParseDecimal(std::string_view text) {
   return value;
 }
 
+// Line 0: a record that is not a line of a file (a directory entry's values).
 Status LineError(size_t line, const std::string& what) {
+  if (line == 0) return Status::Corruption(what);
   return Status::Corruption("line " + std::to_string(line) + ": " + what);
 }
 
@@ -143,10 +145,6 @@ Result<Device> ParseDeviceLine(std::string_view text, size_t line) {
   return device;
 }
 
-bool IsRecoverySetId(std::string_view id) {
-  return id.size() == 16 && id.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-}
-
 bool ValidScryptParams(const RecoveryParams& p) {
   if (p.log2_n < 10 || p.log2_n > 20 || p.r < 1 || p.r > 32 || p.p < 1 || p.p > 16) return false;
   // Recovery checks run scrypt with a 64 MiB limit; OpenSSL needs 128*r*(N+2) + 128*r*p bytes.
@@ -170,7 +168,7 @@ Result<RecoverySet> ParseRecoveryLine(std::string_view text, size_t line) {
   }
   RecoverySet set;
   set.id = std::string(*fields->Get("id"));
-  if (!IsRecoverySetId(set.id)) return LineError(line, "the recovery set id is not 16 hex digits");
+  if (!IsDeviceId(set.id)) return LineError(line, "the recovery set id is not 16 hex digits");
   if (Status s = NumberField<int64_t>(*fields, "created", 0, INT64_MAX / 2, line, set.created);
       !s.ok()) {
     return s;
@@ -282,25 +280,35 @@ Result<SecretBytes> SerializeDeviceFile(const Enrollment& enrollment) {
     out.Append("\n");
   }
   if (enrollment.recovery) {
-    const RecoverySet& r = *enrollment.recovery;
-    if (r.hashes.empty() || r.hashes.size() > kMaxRecoveryCodes) {
-      return Status::InvalidArgument("a recovery set holds 1 to 32 codes");
-    }
-    if (!IsRecoverySetId(r.id)) {
-      return Status::InvalidArgument("the recovery set id is not 16 hex digits");
-    }
-    if (!ValidScryptParams(r.params)) return Status::InvalidArgument(std::string(kBadScryptParams));
-    if (r.created < 0 || r.created > INT64_MAX / 2) {
-      return Status::InvalidArgument("the recovery set's creation time is out of range");
-    }
-    std::string codes;
-    for (const auto& hash : r.hashes) codes += (codes.empty() ? "" : ",") + HexEncode(hash);
-    out.Append("recovery id=" + r.id + " created=" + std::to_string(r.created) +
-               " scrypt=" + std::to_string(r.params.log2_n) + "," + std::to_string(r.params.r) +
-               "," + std::to_string(r.params.p) + " salt=" + HexEncode(r.salt) + " codes=" + codes +
-               "\n");
+    Result<std::string> recovery = SerializeRecoveryFields(*enrollment.recovery);
+    if (!recovery.ok()) return recovery.status();
+    out.Append("recovery " + *recovery + "\n");
   }
   return out;
+}
+
+Result<Device> ParseDeviceFields(std::string_view fields) { return ParseDeviceLine(fields, 0); }
+
+Result<RecoverySet> ParseRecoveryFields(std::string_view fields) {
+  return ParseRecoveryLine(fields, 0);
+}
+
+Result<std::string> SerializeRecoveryFields(const RecoverySet& r) {
+  if (r.hashes.empty() || r.hashes.size() > kMaxRecoveryCodes) {
+    return Status::InvalidArgument("a recovery set holds 1 to 32 codes");
+  }
+  if (!IsDeviceId(r.id)) {
+    return Status::InvalidArgument("the recovery set id is not 16 hex digits");
+  }
+  if (!ValidScryptParams(r.params)) return Status::InvalidArgument(std::string(kBadScryptParams));
+  if (r.created < 0 || r.created > INT64_MAX / 2) {
+    return Status::InvalidArgument("the recovery set's creation time is out of range");
+  }
+  std::string codes;
+  for (const auto& hash : r.hashes) codes += (codes.empty() ? "" : ",") + HexEncode(hash);
+  return "id=" + r.id + " created=" + std::to_string(r.created) +
+         " scrypt=" + std::to_string(r.params.log2_n) + "," + std::to_string(r.params.r) + "," +
+         std::to_string(r.params.p) + " salt=" + HexEncode(r.salt) + " codes=" + codes;
 }
 
 namespace {

@@ -37,6 +37,13 @@ Result<Enrollment> ParseDeviceFile(std::string_view text);
 // written file can always be read back.
 Result<SecretBytes> SerializeDeviceFile(const Enrollment& enrollment);
 
+// One device or recovery record as the fields of its line, without the leading "device " or
+// "recovery " (the directory store keeps records in this form too: pam_totp-ldap(5)). The
+// parsers validate as ParseDeviceFile does; their messages carry no line number.
+Result<Device> ParseDeviceFields(std::string_view fields);
+Result<RecoverySet> ParseRecoveryFields(std::string_view fields);
+Result<std::string> SerializeRecoveryFields(const RecoverySet& set);
+
 struct StateSlot {
   UserState state;
   uint64_t sequence = 0;

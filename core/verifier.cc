@@ -337,6 +337,7 @@ Result<Outcome> VerifyInput(Store& store, std::string_view user, std::string_vie
   const int64_t now = clock.now;
   Outcome outcome;
   Status status = store.UpdateState(user, [&](const Enrollment& enrollment, UserState& state) {
+    outcome = Outcome();  // a store may run this again after another host changed the state
     if (enrollment.devices.empty()) {
       CheckAgainstDecoy(input, clock, config);
       outcome.verdict = Verdict::kNoDevices;

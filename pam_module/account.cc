@@ -34,7 +34,7 @@ Decision CheckAccount(pam_handle_t* pamh, int argc, const char** argv) {
       store.ok() ? (*store)->ReadState(attempt.user(), enrollment, state) : store.status();
   if (!read.ok()) {
     attempt.Log(LOG_ERR, "account: store error, denied: " + read.message());
-    return Decision::kDeny;
+    return StoreErrorDecision(read);
   }
   int64_t until = 0;
   if (IsLockedOut(state, std::time(nullptr), options->config, until)) {

@@ -133,7 +133,7 @@ Decision CheckCode(const Attempt& attempt, const Options& options, Store& store,
   }
   if (!outcome.ok()) {
     attempt.Log(LOG_ERR, "store error, denied: " + outcome.status().message());
-    return Decision::kDeny;
+    return StoreErrorDecision(outcome.status());
   }
   return Judge(attempt, *outcome);
 }
@@ -169,7 +169,7 @@ Decision Authenticate(pam_handle_t* pamh, int /*flags*/, int argc, const char** 
   Result<std::unique_ptr<Store>> store = OpenUserStore(attempt, *options);
   if (!store.ok()) {
     attempt.Log(LOG_ERR, "store error, denied: " + store.status().message());
-    return Decision::kDeny;
+    return StoreErrorDecision(store.status());
   }
   // The devices are read once, under the lock, after the prompt (VerifyInput), unless what to
   // do before it depends on them.
@@ -179,7 +179,7 @@ Decision Authenticate(pam_handle_t* pamh, int /*flags*/, int argc, const char** 
     Result<Enrollment> enrollment = (*store)->ReadDevices(user);
     if (!enrollment.ok()) {
       attempt.Log(LOG_ERR, "store error, denied: " + enrollment.status().message());
-      return Decision::kDeny;
+      return StoreErrorDecision(enrollment.status());
     }
     if (enrollment->devices.empty() && options->enroll == EnrollMode::kFirstLogin) {
       return EnrollOnFirstLogin(attempt, *options, **store);

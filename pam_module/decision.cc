@@ -20,8 +20,15 @@ int ToPamCode(Decision decision) {
       return PAM_BUF_ERR;
     case Decision::kAccountDenied:
       return PAM_PERM_DENIED;
+    case Decision::kStoreUnavailable:
+      return PAM_AUTHINFO_UNAVAIL;
   }
   return PAM_AUTH_ERR;  // not reached: the switch is exhaustive (-Wswitch)
+}
+
+Decision StoreErrorDecision(const Status& status) {
+  return status.code() == Status::Code::kUnavailable ? Decision::kStoreUnavailable
+                                                     : Decision::kDeny;
 }
 
 }  // namespace pamtotp::pam

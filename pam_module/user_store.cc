@@ -50,7 +50,7 @@ class NotRootStore final : public Store {
 }  // namespace
 
 Result<std::unique_ptr<Store>> OpenUserStore(const Attempt& attempt, const Options& options) {
-  Result<std::unique_ptr<Store>> store = OpenFileStoreForUser(options.config.store, attempt.user());
+  Result<std::unique_ptr<Store>> store = OpenConfiguredStore(options.config, attempt.user());
   if (!store.ok() || geteuid() == 0) return store;
   return std::unique_ptr<Store>(std::make_unique<NotRootStore>(std::move(store).value()));
 }

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "core/store.h"
+#include "core/store_open.h"
 #include "pam_module/log.h"
 #include "pam_module/options.h"
 

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/store_open.h"
 #include "core/store_path.h"
 #include "setup_tool/self_service.h"
 #include "setup_tool/terminal.h"
@@ -82,7 +83,7 @@ int OpenContext(const Options& options, Context& context) {
     return kExitOk;
   }
   // A "~/" store is opened as its owner: root enrolling for bob writes bob's files as bob.
-  Result<std::unique_ptr<Store>> store = OpenFileStoreForUser(context.config.store, context.user);
+  Result<std::unique_ptr<Store>> store = OpenConfiguredStore(context.config, context.user);
   if (!store.ok()) return StoreFailure(store.status());
   context.store = std::move(store).value();
   return kExitOk;

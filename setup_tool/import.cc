@@ -10,6 +10,7 @@
 
 #include "core/random.h"
 #include "core/recovery.h"
+#include "core/store_open.h"
 #include "setup_tool/json.h"
 #include "setup_tool/policy.h"
 #include "setup_tool/show_qr.h"
@@ -159,7 +160,7 @@ Result<std::vector<UserImport>> Group(std::vector<ImportedToken> tokens, Context
       share.store = context.store.get();
       continue;
     }
-    Result<std::unique_ptr<Store>> store = OpenFileStoreForUser(context.config.store, share.user);
+    Result<std::unique_ptr<Store>> store = OpenConfiguredStore(context.config, share.user);
     if (!store.ok()) return store.status();
     share.own_store = std::move(store).value();
     share.store = share.own_store.get();

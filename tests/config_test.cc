@@ -321,6 +321,68 @@ void PolicyKeysAreForTheFileOnly(void**) {
                 std::string("module argument: unknown setting '") + key + "'");
   }
 }
+
+void SetsLdapKeys(void**) {
+  Config config;
+  ExpectOk(
+      ParseConfigText("store = ldap\n"
+                      "ldap_uri = ldap://a.example ldap://b.example:3389\n"
+                      "ldap_base = ou=totp,dc=example,dc=com\n"
+                      "ldap_bind_dn = cn=host1,ou=hosts,dc=example,dc=com\n"
+                      "ldap_bind_password_file = /etc/security/pam_totp.ldap\n"
+                      "ldap_ca_file = /etc/ssl/certs/site-ca.pem\n"
+                      "ldap_timeout = 3\n",
+                      "f", config));
+  assert_true(config.UsesLdap());
+  assert_int_equal(config.ldap.uris.size(), 2);
+  ASSERT_STR_EQ(config.ldap.uris[1], "ldap://b.example:3389");
+  ASSERT_STR_EQ(config.ldap.base, "ou=totp,dc=example,dc=com");
+  ASSERT_STR_EQ(config.ldap.password_file, "/etc/security/pam_totp.ldap");
+  assert_int_equal(config.ldap.timeout, 3);
+  assert_true(config.ldap.tls);  // TLS unless switched off
+  assert_false(config.ldap.sasl_external);
+  Config external;
+  ExpectOk(ParseConfigText("ldap_sasl_mech = EXTERNAL\nldap_tls = no\n", "f", external));
+  assert_true(external.ldap.sasl_external);
+  assert_false(external.ldap.tls);
+}
+
+// Like ExpectRefused, for a message that ends in a hint too long to repeat here.
+void ExpectRefusedWith(const std::string& text, const std::string& start) {
+  Config config;
+  Status s = ParseConfigText(text, "f", config);
+  assert_int_equal(static_cast<int>(s.code()), static_cast<int>(Status::Code::kInvalidArgument));
+  ASSERT_CONTAINS(s.message(), "f " + start);
+}
+
+void RefusesBadLdapValues(void**) {
+  ExpectRefusedWith("ldap_uri = http://x\n",
+                    "line 1: ldap_uri: 'http://x' is not an ldap://, "
+                    "ldaps:// or ldapi:// URI");
+  ExpectRefusedWith("ldap_uri = ldaps://a ldap://b\n",
+                    "line 1: ldap_uri: all URIs must have the same scheme (ldap://, ldaps:// or "
+                    "ldapi://)");
+  ExpectRefusedWith("ldap_uri =\n", "line 1: ldap_uri: must list 1 to 16 URIs");
+  ExpectRefusedWith("ldap_base = example\n", "line 1: ldap_base: must be a distinguished name");
+  ExpectRefusedWith("ldap_bind_password_file = secret.txt\n",
+                    "line 1: ldap_bind_password_file: must be an absolute path");
+  ExpectRefusedWith("ldap_timeout = 0\n", "line 1: ldap_timeout: must be seconds from 1 to 60");
+  ExpectRefusedWith("ldap_timeout = 61\n", "line 1: ldap_timeout: must be seconds from 1 to 60");
+  ExpectRefusedWith("ldap_sasl_mech = GSSAPI\n",
+                    "line 1: ldap_sasl_mech: only EXTERNAL is supported");
+  ExpectRefusedWith("ldap_tls = maybe\n", "line 1: ldap_tls: must be yes or no");
+  ExpectRefusedWith("ldap_url = ldap://x\n", "line 1: ldap_url: unknown setting");
+}
+
+// Which server holds the secrets, and how this host proves who it is, is for the file only.
+void LdapKeysAreForTheFileOnly(void**) {
+  Config config;
+  ExpectError(ApplySetting(config, "ldap_uri", "ldap://evil", "module argument"),
+              Status::Code::kInvalidArgument, "module argument: unknown setting 'ldap_uri'");
+  ExpectError(ApplySetting(config, "ldap_library", "/tmp/x.so", "module argument"),
+              Status::Code::kInvalidArgument, "module argument: unknown setting 'ldap_library'");
+}
+
 }  // namespace
 }  // namespace pamtotp
 
@@ -328,6 +390,9 @@ int main() {
   using namespace pamtotp;  // NOLINT(google-build-using-namespace)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(DefaultsAreTheDocumentedOnes),
+      cmocka_unit_test(SetsLdapKeys),
+      cmocka_unit_test(RefusesBadLdapValues),
+      cmocka_unit_test(LdapKeysAreForTheFileOnly),
       cmocka_unit_test(SetsEveryKey),
       cmocka_unit_test(QuotedValuesKeepTheirSpaces),
       cmocka_unit_test(EmptyTextChangesNothing),

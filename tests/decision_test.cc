@@ -20,6 +20,13 @@ void EveryDecisionMapsToItsCode(void**) {
   assert_int_equal(ToPamCode(Decision::kConversationError), PAM_CONV_ERR);
   assert_int_equal(ToPamCode(Decision::kOutOfMemory), PAM_BUF_ERR);
   assert_int_equal(ToPamCode(Decision::kAccountDenied), PAM_PERM_DENIED);
+  assert_int_equal(ToPamCode(Decision::kStoreUnavailable), PAM_AUTHINFO_UNAVAIL);
+  // Only a store that cannot be reached is told apart; every other store error is a denial.
+  using pamtotp::Status;
+  assert_true(pamtotp::pam::StoreErrorDecision(Status::Unavailable("down")) ==
+              Decision::kStoreUnavailable);
+  assert_true(pamtotp::pam::StoreErrorDecision(Status::Corruption("bad")) == Decision::kDeny);
+  assert_true(pamtotp::pam::StoreErrorDecision(Status::PermissionDenied("no")) == Decision::kDeny);
 }
 
 void OptionsParseAndRefuse(void**) {

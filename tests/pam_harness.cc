@@ -104,7 +104,7 @@ std::string PamFixture::Enroll(const std::string& user, const std::string& name,
   Device device{*id,    name,   std::move(secret).value(), algorithm,
                 digits, period, std::time(nullptr)};
   Status s = (*store)->EditDevices(user, [&](Enrollment& enrollment) {
-    enrollment.devices.push_back(std::move(device));
+    enrollment.devices.push_back(device.Clone());
     return Status::Ok();
   });
   if (!s.ok()) throw std::runtime_error(s.message());

@@ -11,6 +11,7 @@
 
 #include "core/config.h"
 #include "core/store.h"
+#include "core/store_open.h"
 #include "core/store_path.h"
 #include "setup_tool/helper/process.h"
 #include "setup_tool/helper/protocol.h"
@@ -59,7 +60,7 @@ int Run(int argc) {
     return Refuse(kHelperRefused, "your devices are in your home directory (store = " +
                                       config.store + "); totpctl manages them without the helper");
   }
-  Result<std::unique_ptr<Store>> store = OpenFileStore(config.store);
+  Result<std::unique_ptr<Store>> store = OpenConfiguredStore(config, *user);
   if (!store.ok()) return Refuse(kHelperRefused, store.status().message());
 
   std::string summary;
