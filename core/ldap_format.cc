@@ -153,6 +153,17 @@ Result<Device> ParseDevice(const Entry& entry) {
   return device;
 }
 
+// The directory compares pamTotpUser with caseExactMatch, which ignores leading and trailing
+// spaces and folds runs of them: "a  b" would find the account of "a b". Names with spaces
+// are refused rather than shared.
+Status CheckDirectoryUserName(std::string_view user) {
+  if (Status s = ValidateUserName(user); !s.ok()) return s;
+  if (user.find(' ') != std::string_view::npos) {
+    return Status::InvalidArgument("user names with spaces cannot be kept in the directory store");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Attribute::~Attribute() {
@@ -189,7 +200,7 @@ std::string EscapeDnValue(std::string_view value) {
 }
 
 Result<std::string> AccountDn(std::string_view user, std::string_view base) {
-  if (Status s = ValidateUserName(user); !s.ok()) return s;
+  if (Status s = CheckDirectoryUserName(user); !s.ok()) return s;
   return std::string(kUserAttr) + "=" + EscapeDnValue(user) + "," + std::string(base);
 }
 
@@ -290,7 +301,7 @@ Result<Attribute> RecoveryAttribute(const Enrollment& enrollment) {
 
 Result<std::vector<Attribute>> NewAccountAttributes(std::string_view user,
                                                     const Enrollment& enrollment) {
-  if (Status s = ValidateUserName(user); !s.ok()) return s;
+  if (Status s = CheckDirectoryUserName(user); !s.ok()) return s;
   std::vector<Attribute> out;
   out.emplace_back("objectClass", std::vector<std::string>{kAccountClass});
   out.emplace_back(kUserAttr, std::vector<std::string>{std::string(user)});

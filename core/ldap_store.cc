@@ -10,10 +10,13 @@
 // Of two hosts given one code at once, exactly one moves the watermark.
 #include <ldap.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <pthread.h>
 #include <signal.h>
+#include <strings.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <memory>
@@ -34,7 +37,20 @@ using ldap::Attribute;
 using ldap::Entry;
 
 // How often a write is retried after other hosts changed the account first.
-constexpr int kMaxAttempts = 16;
+constexpr int kMaxAttempts = 24;
+
+// Before attempt `attempt` (from 1): a random pause of up to 2^attempt ms (at most 128 ms), so
+// that hosts that keep colliding on one account spread out instead of colliding again.
+void BackOff(int attempt) {
+  if (attempt == 0) return;
+  const unsigned limit_ms = 1u << std::min(attempt, 7);
+  unsigned char byte = 0;
+  if (RAND_bytes(&byte, 1) != 1) byte = static_cast<unsigned char>(attempt * 37);
+  const long ns = static_cast<long>(byte % limit_ms) * 1000000L + 100000L;
+  timespec pause{0, ns};
+  while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
+  }
+}
 
 // libldap writes to sockets the server may have closed. sshd and sudo do not all ignore
 // SIGPIPE, so it is blocked on this thread while libldap runs, and one it raised is consumed.
@@ -109,6 +125,22 @@ class Mods {
   std::vector<LDAPMod*> list_;
 };
 
+// Whether two DNs name one entry, as far as the client can tell: after normalisation (spaces,
+// escapes), compared without case. The server reports the DN as it stores it.
+bool SameDn(const char* a, const std::string& b) {
+  char* na = nullptr;
+  char* nb = nullptr;
+  bool same = false;
+  if (ldap_dn_normalize(a, LDAP_DN_FORMAT_LDAP, &na, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS &&
+      ldap_dn_normalize(b.c_str(), LDAP_DN_FORMAT_LDAP, &nb, LDAP_DN_FORMAT_LDAPV3) ==
+          LDAP_SUCCESS) {
+    same = strcasecmp(na, nb) == 0;
+  }
+  ldap_memfree(na);
+  ldap_memfree(nb);
+  return same;
+}
+
 bool IsConflict(int rc) {
   return rc == LDAP_NO_SUCH_ATTRIBUTE || rc == LDAP_TYPE_OR_VALUE_EXISTS ||
          rc == LDAP_CONSTRAINT_VIOLATION || rc == LDAP_NO_SUCH_OBJECT || rc == LDAP_ALREADY_EXISTS;
@@ -169,6 +201,7 @@ class LdapStore final : public Store {
 
  private:
   Status Error(int rc, const std::string& what) const;
+  Status CheckMatchedBase() const;
   Result<std::string> Dn(std::string_view user) const {
     return ldap::AccountDn(user, config_.base);
   }
@@ -210,6 +243,18 @@ Status LdapStore::Error(int rc, const std::string& what) const {
   }
 }
 
+Status LdapStore::CheckMatchedBase() const {
+  char* matched = nullptr;
+  if (ldap_get_option(ld_, LDAP_OPT_MATCHED_DN, &matched) != LDAP_OPT_SUCCESS) matched = nullptr;
+  const bool same = matched != nullptr && SameDn(matched, config_.base);
+  if (matched != nullptr) ldap_memfree(matched);
+  if (same) return Status::Ok();
+  return Status::PermissionDenied(
+      "directory " + config_.uris.front() + ": the base " + config_.base +
+      " is not visible to this host: check ldap_base, and that the host's identity may read the "
+      "accounts (see acl-example.ldif)");
+}
+
 Result<Account> LdapStore::Read(const std::string& dn) {
   NoSigpipe guard;
   timeval timeout{config_.timeout, 0};
@@ -218,7 +263,13 @@ Result<Account> LdapStore::Read(const std::string& dn) {
                              const_cast<char**>(ldap::SearchAttributes().data()), 0, nullptr,
                              nullptr, &timeout, static_cast<int>(kMaxDevices) + 2, &raw);
   std::unique_ptr<LDAPMessage, int (*)(LDAPMessage*)> result(raw, ldap_msgfree);
-  if (rc == LDAP_NO_SUCH_OBJECT) return Account{};
+  if (rc == LDAP_NO_SUCH_OBJECT) {
+    // No account, if the server says the base exists. A base this host cannot see (a typo in
+    // ldap_base, an identity the ACLs leave out) looks the same to a search, and must not make
+    // every user look unenrolled.
+    if (Status s = CheckMatchedBase(); !s.ok()) return s;
+    return Account{};
+  }
   if (rc == LDAP_SIZELIMIT_EXCEEDED) {
     return Status::Corruption("directory entry " + dn + ": more entries below it than " +
                               std::to_string(kMaxDevices) + " devices");
@@ -291,6 +342,7 @@ Status LdapStore::UpdateState(std::string_view user, const StateUpdater& update)
   Result<std::string> dn = Dn(user);
   if (!dn.ok()) return dn.status();
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    BackOff(attempt);
     Result<Account> account = Read(*dn);
     if (!account.ok()) return account.status();
     UserState state = account->state;
@@ -310,15 +362,17 @@ Status LdapStore::UpdateState(std::string_view user, const StateUpdater& update)
     if (rc == LDAP_SUCCESS) return Status::Ok();
     if (!IsConflict(rc)) return Error(rc, "cannot update the login state of " + *dn);
   }
-  return Status::Unavailable("directory: the login state of " + *dn + " changed " +
-                             std::to_string(kMaxAttempts) +
-                             " times while this login tried to record it");
+  // Not Unavailable: the directory answered, and a PAM stack may let an unreachable one pass.
+  return Status::IOError("directory: the login state of " + *dn + " changed " +
+                         std::to_string(kMaxAttempts) +
+                         " times while this login tried to record it");
 }
 
 Status LdapStore::EditDevices(std::string_view user, const DeviceEditor& edit) {
   Result<std::string> dn = Dn(user);
   if (!dn.ok()) return dn.status();
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    BackOff(attempt);
     Result<Account> account = Read(*dn);
     if (!account.ok()) return account.status();
     Enrollment edited = account->enrollment.Clone();
@@ -327,7 +381,8 @@ Status LdapStore::EditDevices(std::string_view user, const DeviceEditor& edit) {
     if (Result<SecretBytes> check = SerializeDeviceFile(edited); !check.ok()) {
       return check.status();
     }
-    const bool empty = edited.devices.empty() && !edited.recovery;
+    // As in the file store, the last device takes the account (state, recovery set) with it.
+    const bool empty = edited.devices.empty();
     if (!account->exists) {
       if (empty) return Status::Ok();
       Result<std::vector<Attribute>> attributes = ldap::NewAccountAttributes(user, edited);
@@ -369,8 +424,8 @@ Status LdapStore::EditDevices(std::string_view user, const DeviceEditor& edit) {
     }
     return Status::Ok();
   }
-  return Status::Unavailable("directory: " + *dn + " changed " + std::to_string(kMaxAttempts) +
-                             " times while this edit tried to save it");
+  return Status::IOError("directory: " + *dn + " changed " + std::to_string(kMaxAttempts) +
+                         " times while this edit tried to save it");
 }
 
 Status LdapStore::WriteDevices(const std::string& dn, const Enrollment& before,
@@ -442,7 +497,11 @@ Status LdapStore::Bind() {
   }
   int rc = LDAP_SUCCESS;
   if (config_.sasl_external) {
-    berval none{0, nullptr};
+    // An empty initial response (no authorization identity): the identity is the one the
+    // certificate or the ldapi peer credentials prove. A null one would be no response at
+    // all, and the server would answer with a challenge.
+    char empty[] = "";
+    berval none{0, empty};
     rc = ldap_sasl_bind_s(ld_, nullptr, "EXTERNAL", &none, nullptr, nullptr, nullptr);
   } else {
     Result<std::string> password = ReadPassword(config_.password_file);

@@ -1,6 +1,7 @@
 // ParseOtpauthUri on any text (totp and hotp URIs). Property: a key it accepts, built again into a
-// URI (when BuildOtpauthUri accepts its names and length), parses to the same key. The account is compared
-// without leading spaces: after "issuer:" the parser drops them, as the Key Uri Format allows.
+// URI (when BuildOtpauthUri accepts its names and length), parses to the same key. The account is
+// compared without leading spaces: after "issuer:" the parser drops them, as the Key Uri Format
+// allows.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

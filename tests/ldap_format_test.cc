@@ -129,6 +129,9 @@ void DnValuesAreEscaped(void**) {
   // A hostile name cannot climb out of the base: it is refused or escaped into one value.
   assert_false(ldap::AccountDn("../root", kBase).ok());
   assert_false(ldap::AccountDn("a\nb", kBase).ok());
+  // The directory would fold spaces ("a  b" finds "a b"): such names are refused.
+  assert_false(ldap::AccountDn("a b", kBase).ok());
+  assert_false(ldap::AccountDn("alice ", kBase).ok());
   ASSERT_STR_EQ(ldap::AccountDn("x,ou=admins", kBase).value(),
                 "pamTotpUser=x\\,ou\\=admins,ou=totp,dc=example,dc=test");
 }
