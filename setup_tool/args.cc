@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/config.h"
 #include "core/device.h"
 #include "core/store_path.h"
 #include "setup_tool/doctor.h"
 #include "setup_tool/import.h"
+#include "setup_tool/migrate.h"
 #include "setup_tool/qr.h"
 #include "setup_tool/qr_file.h"
 #include "setup_tool/recovery_cmd.h"
@@ -28,6 +30,8 @@ constexpr unsigned kForDoctor = 1u << 12;
 constexpr unsigned kForImport = 1u << 16;
 constexpr unsigned kForRecoveryCodes = 1u << 17;
 constexpr unsigned kForShowQr = 1u << 18;
+// migrate.h
+constexpr unsigned kForMigrate = 1u << 24;
 // Global options apply to every command, present and future.
 constexpr unsigned kForAll = ~0u;
 
@@ -74,6 +78,9 @@ constexpr OptionSpec kOptions[] = {
     {"--all", false, kForImport},
     {"--show", false, kForImport},
     {"--count", true, kForRecoveryCodes},
+    {"--from", true, kForMigrate},
+    {"--to", true, kForMigrate},
+    {"--dry-run", false, kForMigrate},
 };
 
 const OptionSpec* FindOption(std::string_view name) {
@@ -107,6 +114,8 @@ unsigned CommandMask(Command command) {
       return kForRecoveryCodes;
     case Command::kShowQr:
       return kForShowQr;
+    case Command::kMigrate:
+      return kForMigrate;
     case Command::kNone:
       return kForAll;
   }
@@ -137,6 +146,8 @@ std::string_view CommandName(Command command) {
       return "recovery-codes";
     case Command::kShowQr:
       return "show-qr";
+    case Command::kMigrate:
+      return "migrate";
     case Command::kNone:
       return "totpctl";
   }
@@ -150,7 +161,10 @@ Status ApplyGlobal(Options& o, std::string_view name, std::string_view value) {
     if (value.empty()) return Usage("--config needs a file name");
     o.config_path = std::string(value);
   } else if (name == "--store") {
-    if (Status s = ValidateStoreTemplate(value); !s.ok()) return Usage("--store: " + s.message());
+    // "ldap": the directory that pam_totp.conf's ldap_* keys describe.
+    if (value != kLdapStore) {
+      if (Status s = ValidateStoreTemplate(value); !s.ok()) return Usage("--store: " + s.message());
+    }
     o.store = std::string(value);
   } else if (name == "--user") {
     if (Status s = ValidateUserName(value); !s.ok()) return Usage("--user: " + s.message());
@@ -228,6 +242,8 @@ Status ApplyCommandOption(Options& o, std::string_view name, std::string_view va
     return ParseRecoveryCount(value, o.recovery_count);
   } else if (IsImportOption(name)) {
     return ApplyImportOption(o, name, value);
+  } else if (IsMigrateOption(name)) {
+    return ApplyMigrateOption(o.migrate, name, value);
   } else if (name == "--no-confirm") {
     o.confirm = false;
   } else if (name == "--json") {
@@ -265,10 +281,12 @@ Status TakeCommand(Options& o, std::vector<std::string_view>& operands) {
     o.command = Command::kRecoveryCodes;
   } else if (word == "show-qr") {
     o.command = Command::kShowQr;
+  } else if (word == "migrate") {
+    o.command = Command::kMigrate;
   } else {
     return Usage("unknown command '" + std::string(word) + "'; the commands are enroll, list, " +
-                 "remove, rename, verify, status, unlock, doctor, show-qr, recovery-codes and " +
-                 "import");
+                 "remove, rename, verify, status, unlock, doctor, show-qr, recovery-codes, " +
+                 "import and migrate");
   }
   operands.erase(operands.begin());
   return Status::Ok();
@@ -292,6 +310,7 @@ Status CheckCommand(Options& o, const std::vector<std::string_view>& seen,
     o.device = std::string(operands.front());
     return Status::Ok();
   }
+  if (o.command == Command::kMigrate) return CheckMigrateOptions(o, seen, operands);
   bool operands_done = false;  // show-qr
   if (o.command == Command::kRename) {
     if (operands.size() != 2) return Usage("rename needs two operands: OLD NEW (device names)");

@@ -36,6 +36,7 @@ enum class Command {
   kImport,         // import.h
   kRecoveryCodes,  // recovery_cmd.h
   kShowQr,         // show_qr.h
+  kMigrate,        // migrate.h
 };
 enum class QrMode { kUtf8, kUtf8Inverted, kAnsi, kNone };  // see qr.h
 enum class ImportSource { kNone, kUri, kBase32, kHex, kGoogleAuthenticator, kPamOath, kCsv, kPskc };
@@ -85,6 +86,14 @@ struct Options {
 
   // recovery-codes
   size_t recovery_count = 10;  // --count
+
+  // migrate (migrate.h): between the file store `files` and the configured store
+  struct Migrate {
+    std::string files;               // --from or --to: the file store's path template
+    bool to_files = false;           // --to: from the configured store into `files`
+    bool dry_run = false;            // --dry-run
+    std::vector<std::string> users;  // the USER operands; none: every user the source lists
+  } migrate;
 
   // doctor: where it looks, so a test can point it at a fake layout (see doctor.h)
   struct Doctor {

@@ -8,6 +8,7 @@
 #include "setup_tool/import.h"
 #include "setup_tool/json.h"
 #include "setup_tool/manage.h"
+#include "setup_tool/migrate.h"
 #include "setup_tool/policy.h"
 #include "setup_tool/recovery_cmd.h"
 #include "setup_tool/self_service.h"
@@ -176,6 +177,8 @@ int Main(const std::vector<std::string_view>& args) {
     return s.ok() ? kExitOk : Fail(kExitFailed, s.message());
   }
   if (options->command == Command::kDoctor) return RunDoctor(*options);
+  // migrate opens a store per user and side, not the caller's.
+  if (options->command == Command::kMigrate) return RunMigrate(*options);
   Context context;
   if (int exit = OpenContext(*options, context); exit != kExitOk) return exit;
   switch (options->command) {
@@ -200,6 +203,7 @@ int Main(const std::vector<std::string_view>& args) {
     case Command::kShowQr:
       return RunShowQr(*options, context);
     case Command::kDoctor:
+    case Command::kMigrate:
     case Command::kNone:
       break;
   }

@@ -6,6 +6,7 @@
 #include "setup_tool/doctor.h"
 #include "setup_tool/import.h"
 #include "setup_tool/manage.h"
+#include "setup_tool/migrate.h"
 #include "setup_tool/recovery_cmd.h"
 #include "setup_tool/show_qr.h"
 
@@ -51,6 +52,8 @@ constexpr std::string_view kGeneralHelp =
     "           make new one-time recovery codes (the old ones stop working)\n"
     "  import   add a device with an existing key: otpauth URI, hardware token,\n"
     "           google-authenticator or pam_oath file, CSV or PSKC batch\n"
+    "  migrate  copy users between a file store and the configured store, such as a\n"
+    "           directory server (root only)\n"
     "\n";
 
 constexpr std::string_view kEnrollHelp =
@@ -132,6 +135,9 @@ std::string HelpText(Command command) {
       break;
     case Command::kShowQr:
       text = ShowQrHelp();
+      break;
+    case Command::kMigrate:
+      text = MigrateHelp();
       break;
   }
   text.append(kGlobalHelp);

@@ -29,3 +29,9 @@ target_compile_definitions(totpctl_selfservice_test PRIVATE
                            TOTPCTL_HELPER="$<TARGET_FILE:totpctl-helper>"
                            HELPER_INSTALL_PATH="${PAMTOTP_HELPER_DIR}/totpctl-helper")
 add_dependencies(totpctl_selfservice_test totpctl totpctl-helper)
+# migrate between file stores in a temporary directory (totpctl_migrate_test.cc). Needs root;
+# run as anyone else it checks only the refusal, the help and the completion.
+pamtotp_add_test(totpctl_migrate_test SOURCES totpctl_migrate_test.cc LABELS integration)
+add_dependencies(totpctl_migrate_test totpctl)
+target_compile_definitions(totpctl_migrate_test PRIVATE
+  TOTPCTL_COMPLETION="${PROJECT_SOURCE_DIR}/setup_tool/totpctl.bash-completion")

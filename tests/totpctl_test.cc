@@ -689,7 +689,7 @@ void UsageErrorsExitTwoAndSayWhatToFix(void**) {
       {{}, "no command given; totpctl --help lists the commands"},
       {{"frobnicate"},
        "unknown command 'frobnicate'; the commands are enroll, list, remove, rename, verify, "
-       "status, unlock, doctor, show-qr, recovery-codes and import"},
+       "status, unlock, doctor, show-qr, recovery-codes, import and migrate"},
       {{"list", "--bogus"}, "unknown option '--bogus'"},
       {{"enroll", "--digits", "7"}, "--digits must be 6 or 8"},
       {{"enroll", "--algorithm", "md5"}, "--algorithm must be sha1, sha256 or sha512"},
