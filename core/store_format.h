@@ -42,7 +42,7 @@ Result<SecretBytes> SerializeDeviceFile(const Enrollment& enrollment);
 // parsers validate as ParseDeviceFile does; their messages carry no line number.
 Result<Device> ParseDeviceFields(std::string_view fields);
 Result<RecoverySet> ParseRecoveryFields(std::string_view fields);
-Result<std::string> SerializeRecoveryFields(const RecoverySet& set);
+Result<std::string> SerializeRecoveryFields(const RecoverySet& r);
 
 struct StateSlot {
   UserState state;

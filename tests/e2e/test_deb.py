@@ -57,9 +57,13 @@ def test(sb, checks):
     def layout():
         expected = {module: (0, 0, 0o644), "/usr/bin/totpctl": (0, 0, 0o755),
                     CONFIG: (0, 0, 0o644), STORE_DIR: (0, 0, 0o700),
-                    "/usr/share/pam-configs/pam_totp": (0, 0, 0o644)}
+                    "/usr/share/pam-configs/pam_totp": (0, 0, 0o644),
+                    # The directory backend, loaded only with store = ldap, and its schema.
+                    f"/usr/lib/{multiarch}/pam_totp/ldap_store.so": (0, 0, 0o644),
+                    "/usr/share/pam_totp/ldap/pam_totp.ldif": (0, 0, 0o644),
+                    "/usr/share/pam_totp/ldap/acl-example.ldif": (0, 0, 0o644)}
         for page in ["man1/totpctl.1", "man5/pam_totp.conf.5", "man5/totp-store.5",
-                     "man8/pam_totp.8"]:
+                     "man5/pam_totp-ldap.5", "man8/pam_totp.8"]:
             expected[f"/usr/share/man/{page}.gz"] = (0, 0, 0o644)
         if (sandbox.REPO / "setup_tool" / "totpctl.bash-completion").exists():
             expected["/usr/share/bash-completion/completions/totpctl"] = (0, 0, 0o644)

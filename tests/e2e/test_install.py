@@ -19,7 +19,8 @@ from pathlib import Path
 import sandbox
 from sandbox import REPO, fail, run
 
-MAN_PAGES = [("1", "totpctl"), ("5", "pam_totp.conf"), ("5", "totp-store"), ("8", "pam_totp")]
+MAN_PAGES = [("1", "totpctl"), ("5", "pam_totp.conf"), ("5", "totp-store"), ("5", "pam_totp-ldap"),
+             ("8", "pam_totp")]
 CONFIG = "/etc/security/pam_totp.conf"
 STORE_DIR = "/var/lib/pam_totp"
 
@@ -101,7 +102,7 @@ def test(sb, checks):
     checks.run("cmake --install: pam_totp.so beside pam_unix.so", module)
     checks.run("cmake --install: totpctl on PATH prints its help and version", totpctl)
     checks.run("cmake --install: man finds totpctl(1), pam_totp.conf(5), totp-store(5), "
-               "pam_totp(8)", man_pages)
+               "pam_totp-ldap(5), pam_totp(8)", man_pages)
     checks.run("cmake --install: /etc/security/pam_totp.conf, root 0644", config)
     checks.run("cmake --install: the store /var/lib/pam_totp, root 0700", store)
     checks.run("cmake --install: bash completion and setuid helper, where the build has them",
