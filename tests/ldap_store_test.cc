@@ -334,6 +334,45 @@ void TotpctlManagesTheDirectory(void**) {
   ASSERT_LACKS(Search("(pamTotpUser=heidi)", "pamTotpUser"), "heidi");
 }
 
+// Files into the directory and back with totpctl migrate: devices, and the login state with
+// them, so a code used before the move is refused after it.
+void MigrateFilesIntoTheDirectoryAndBack(void**) {
+  TempDir files;
+  const std::string from = files.File("%u.totp");
+  Config file_config;
+  file_config.store = from;
+  {
+    Result<std::unique_ptr<Store>> store = OpenFileStore(from);
+    assert_true(store.ok());
+    Enroll(**store, "lena", NewDevice("Phone", OtpType::kTotp));
+  }
+  AvoidStepBoundary(6);
+  const std::string code = OathtoolTotp(KEY32, std::time(nullptr));
+  {
+    Result<std::unique_ptr<Store>> store = OpenFileStore(from);
+    Result<Outcome> used = VerifyInput(**store, "lena", code, SystemClock(), file_config);
+    assert_true(used.ok() && used->verdict == Verdict::kAccepted);
+  }
+  TempDir conf;
+  WriteFile(conf.File("pam_totp.conf"), HostConfig("password"), 0644);
+  CommandResult in =
+      RunCommand({TOTPCTL, "--config", conf.File("pam_totp.conf"), "migrate", "--from", from});
+  if (in.exit_code != 0) fail_msg("migrate --from: %s%s", in.out.c_str(), in.err.c_str());
+  ASSERT_CONTAINS(in.out, "lena: 1 device");
+  Config config = LoadHostConfig("password");
+  Result<Outcome> replay = VerifyInput(*OpenHost("password"), "lena", code, SystemClock(), config);
+  assert_true(replay.ok() && replay->verdict == Verdict::kReplayed);
+  TempDir back;
+  CommandResult out = RunCommand({TOTPCTL, "--config", conf.File("pam_totp.conf"), "migrate",
+                                  "--to", back.File("%u.totp"), "lena"});
+  if (out.exit_code != 0) fail_msg("migrate --to: %s%s", out.out.c_str(), out.err.c_str());
+  Result<std::unique_ptr<Store>> returned = OpenFileStore(back.File("%u.totp"));
+  assert_true(returned.ok());
+  Result<Enrollment> devices = (*returned)->ReadDevices("lena");
+  assert_true(devices.ok() && devices->devices.size() == 1);
+  ASSERT_STR_EQ(devices->devices[0].name, "Phone");
+}
+
 // --- the server goes away ---------------------------------------------------------------------
 
 void ServerDownFailsClosedWithinTheTimeout(void**) {
@@ -510,6 +549,7 @@ int main() {
       cmocka_unit_test(SameCodeAtBothHostsOneWins),
       cmocka_unit_test(LockoutIsShared),
       cmocka_unit_test(TotpctlManagesTheDirectory),
+      cmocka_unit_test(MigrateFilesIntoTheDirectoryAndBack),
       cmocka_unit_test(UntrustedServerCertificateIsRefused),
       cmocka_unit_test(InvisibleBaseIsAnErrorNotAnEmptyStore),
       cmocka_unit_test(ReplicationDelayBetweenTwoProviders),
