@@ -11,6 +11,7 @@
 
 #include "core/safe_file.h"
 #include "core/store_format.h"
+#include "core/store_open.h"
 #include "core/store_path.h"
 #include "setup_tool/doctor.h"
 #include "setup_tool/self_service.h"
@@ -317,7 +318,31 @@ void CheckStoreFiles(int dir_fd, const std::string& dir, std::vector<Finding>& o
 
 }  // namespace
 
+// store = ldap: the directory answers, this host's identity binds, and it can see ldap_base
+// (a host that cannot would take everyone for unenrolled).
+void CheckDirectory(const Config& config, std::vector<Finding>& out) {
+  if (getuid() != 0) {
+    out.push_back({"store", Level::kWarn,
+                   "the directory store needs root to read its bind password or key",
+                   "run totpctl doctor as root"});
+    return;
+  }
+  Result<std::unique_ptr<Store>> store = OpenConfiguredStore(config, "root");
+  Status s = store.ok() ? (*store)->ReadDevices("root").status() : store.status();
+  if (!s.ok()) {
+    out.push_back(FromStatus("store", Level::kFail, s));
+    return;
+  }
+  out.push_back(
+      {"store", Level::kOk,
+       "directory " + config.ldap.uris.front() + ": bound, " + config.ldap.base + " readable", ""});
+}
+
 void CheckStore(const DoctorPaths& paths, const Config& config, std::vector<Finding>& out) {
+  if (config.UsesLdap()) {
+    CheckDirectory(config, out);
+    return;
+  }
   if (TemplateUsesHome(config.store)) {
     out.push_back({"store", Level::kOk,
                    "devices are kept in users' home directories (store = " + config.store +

@@ -332,6 +332,19 @@ void TotpctlManagesTheDirectory(void**) {
   ASSERT_CONTAINS(RunCommand(ctl({"list"})).out, "Work phone");
   assert_int_equal(RunCommand(ctl({"remove", "--yes", "Work phone"})).exit_code, 0);
   ASSERT_LACKS(Search("(pamTotpUser=heidi)", "pamTotpUser"), "heidi");
+  // totpctl doctor checks the directory as this host sees it.
+  CommandResult doctor = RunCommand({TOTPCTL, "--config", conf.File("pam_totp.conf"), "doctor",
+                                     "--skip", "module,pam,sshd,helper,clock"});
+  ASSERT_CONTAINS(doctor.out, "ok    store   directory " + server->uri() + ": bound, " +
+                                  server->base_dn() + " readable");
+  std::string typo = HostConfig("password");
+  typo.replace(typo.find(server->base_dn()), server->base_dn().size(),
+               "ou=typo,dc=example,dc=test");
+  WriteFile(conf.File("pam_totp.conf"), typo, 0644);
+  doctor = RunCommand({TOTPCTL, "--config", conf.File("pam_totp.conf"), "doctor", "--skip",
+                       "module,pam,sshd,helper,clock"});
+  assert_int_not_equal(doctor.exit_code, 0);
+  ASSERT_CONTAINS(doctor.out, "is not visible to this host");
 }
 
 // Files into the directory and back with totpctl migrate: devices, and the login state with
