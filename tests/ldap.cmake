@@ -24,3 +24,8 @@ set_target_properties(ldap_store_test PROPERTIES ENABLE_EXPORTS ON)
 target_compile_definitions(ldap_store_test PRIVATE
   LDAP_STORE_SO="$<TARGET_FILE:pamtotp_ldap_store>")
 add_dependencies(ldap_store_test pam_totp pamtotp_ldap_store totpctl)
+
+# libldap's own leak of a client certificate's key (tests/lsan.supp says why); the sanitizer
+# build's leak check stays on for everything else, totpctl and the module included.
+set_tests_properties(slapd_harness_test ldap_store_test PROPERTIES
+                     ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/lsan.supp")
