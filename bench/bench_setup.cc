@@ -6,6 +6,8 @@
 //   bench_setup secret DIR INDEX          "user base32 hex" of user INDEX, for oathtool
 //   bench_setup check-state FILE          parse a pam_totp state file, print what it says
 //   bench_setup fingerprint               a hash of the file formats a population is made of
+//   bench_setup ldif DIR U                DIR/data.ldif: the same U users for the directory
+//                                         store, for slapadd -n1 (see WriteLdif)
 //
 // Every user has its own secret, derived from its index, so the same code list serves
 // pam_totp, google-authenticator and pam_oath. The clock is fake (see pam_bench.c): DIR/clock
@@ -16,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
@@ -31,6 +34,7 @@
 #include "core/base32.h"
 #include "core/device.h"
 #include "core/hex.h"
+#include "core/ldap_format.h"
 #include "core/otp.h"
 #include "core/store_format.h"
 #include "core/unique_fd.h"
@@ -106,14 +110,18 @@ UniqueFd MakeDir(const std::string& path) {
   return fd;
 }
 
+// User `index`'s one device, the same in the file store and in the directory.
+Device UserDevice(uint64_t index, const SecretBytes& secret) {
+  char id[17];
+  std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(Mix(~index)));
+  return Device{id, "phone", secret.Clone(), HashAlgorithm::kSha1, kDigits, kPeriod, 1700000000};
+}
+
 // What totpctl enroll leaves behind: the devices file and a state file preallocated to its
 // full size but never written.
 void WriteTotpUser(int dir_fd, uint64_t index, const SecretBytes& secret) {
   Enrollment enrollment;
-  char id[17];
-  std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(Mix(~index)));
-  enrollment.devices.push_back(
-      Device{id, "phone", secret.Clone(), HashAlgorithm::kSha1, kDigits, kPeriod, 1700000000});
+  enrollment.devices.push_back(UserDevice(index, secret));
   Result<SecretBytes> text = SerializeDeviceFile(enrollment);
   if (!text.ok()) Fail(text.status().message());
   const std::string name = UserName(index) + ".totp";
@@ -167,6 +175,70 @@ void Populate(const std::string& dir, uint64_t users) {
   WriteNew(top.get(), "pam_totp.conf", "# pam_bench: built-in defaults\n", 0644);
   if (syncfs(top.get()) != 0) Fail("syncfs failed");
   WriteNew(top.get(), "population", std::to_string(users) + "\n", 0644);
+}
+
+// The base DN of the directory population (ldap_base in the bench's pam_totp.conf).
+constexpr std::string_view kLdapSuffix = "dc=bench";
+constexpr std::string_view kLdapBase = "ou=totp,dc=bench";
+
+// One "name: value" line. Every value written here is an LDIF SAFE-STRING (RFC 2849), so none
+// needs base64; anything else is refused rather than written wrong.
+void LdifLine(FILE* f, std::string_view name, std::string_view value) {
+  const bool safe = !value.empty() && value.front() != ' ' && value.front() != ':' &&
+                    value.front() != '<' && value.back() != ' ' &&
+                    std::all_of(value.begin(), value.end(), [](char c) {
+                      auto u = static_cast<unsigned char>(c);
+                      return u >= 0x20 && u < 0x7f;
+                    });
+  if (!safe) Fail("LDIF value of " + std::string(name) + " would need base64");
+  std::fprintf(f, "%.*s: %.*s\n", static_cast<int>(name.size()), name.data(),
+               static_cast<int>(value.size()), value.data());
+}
+
+void LdifEntry(FILE* f, std::string_view dn, const std::vector<ldap::Attribute>& attributes) {
+  LdifLine(f, "dn", dn);
+  for (const ldap::Attribute& a : attributes) {
+    for (const std::string& v : a.values) LdifLine(f, a.name, v);
+  }
+  std::fputc('\n', f);
+}
+
+// DIR/data.ldif (mode 0600: it holds the secrets): dc=bench, ou=totp,dc=bench, and for every
+// user the account entry (pamTotpSerial 0, no state: what totpctl enroll leaves) and its one
+// device with the same id and key as in the file store, in the attribute formats ldap_store
+// writes (core/ldap_format.cc builds them).
+void WriteLdif(const std::string& dir, uint64_t users) {
+  const std::string path = dir + "/data.ldif";
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) Fail("cannot create " + path + ": " + std::strerror(errno));
+  FILE* f = fdopen(fd, "w");  // owns fd from here; the process exits on any failure
+  if (f == nullptr) {
+    close(fd);
+    Fail("cannot write " + path);
+  }
+  std::vector<ldap::Attribute> top;
+  top.emplace_back("objectClass", std::vector<std::string>{"dcObject", "organization"});
+  top.emplace_back("dc", std::vector<std::string>{"bench"});
+  top.emplace_back("o", std::vector<std::string>{"bench"});
+  LdifEntry(f, kLdapSuffix, top);
+  std::vector<ldap::Attribute> ou;
+  ou.emplace_back("objectClass", std::vector<std::string>{"organizationalUnit"});
+  ou.emplace_back("ou", std::vector<std::string>{"totp"});
+  LdifEntry(f, kLdapBase, ou);
+  for (uint64_t i = 0; i < users; ++i) {
+    const std::string user = UserName(i);
+    Enrollment enrollment;
+    enrollment.devices.push_back(UserDevice(i, UserSecret(i)));
+    Result<std::string> account_dn = ldap::AccountDn(user, kLdapBase);
+    Result<std::vector<ldap::Attribute>> account = ldap::NewAccountAttributes(user, enrollment);
+    Result<std::vector<ldap::Attribute>> device = ldap::DeviceAttributes(enrollment.devices[0]);
+    if (!account_dn.ok() || !account.ok() || !device.ok()) Fail("cannot describe " + user);
+    LdifEntry(f, *account_dn, *account);
+    LdifEntry(f, ldap::DeviceDn(enrollment.devices[0].id, *account_dn), *device);
+  }
+  if (std::fflush(f) != 0 || std::ferror(f) != 0 || std::fclose(f) != 0) {
+    Fail("cannot write " + path);
+  }
 }
 
 // The first unused second of the fake clock: never earlier than now, on a step boundary.
@@ -284,7 +356,8 @@ int Usage() {
                "       bench_setup codes DIR U P distinct|same right|wrong|unknown COUNT OUT\n"
                "       bench_setup secret DIR INDEX\n"
                "       bench_setup check-state FILE\n"
-               "       bench_setup fingerprint\n");
+               "       bench_setup fingerprint\n"
+               "       bench_setup ldif DIR U\n");
   return 2;
 }
 
@@ -300,6 +373,10 @@ int Main(const std::vector<std::string_view>& args) {
   }
   if (args.size() == 3 && args[0] == "secret") {
     PrintSecret(ParseNumber(args[2], "INDEX"));
+    return 0;
+  }
+  if (args.size() == 3 && args[0] == "ldif") {
+    WriteLdif(std::string(args[1]), ParseNumber(args[2], "U"));
     return 0;
   }
   if (args.size() == 2 && args[0] == "check-state") return CheckState(std::string(args[1]));

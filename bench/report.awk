@@ -6,9 +6,11 @@
 #   U tool enroll enroll median_us             a non-interactive enrollment
 BEGIN {
   FS = "\t"
-  n_order = split("permit totp ga gaplain oath", order, " ")
+  n_order = split("permit totp totpldap totpldaptls ga gaplain oath", order, " ")
   label["permit"] = "pam_permit (floor)"
   label["totp"] = "pam_totp"
+  label["totpldap"] = "pam_totp, directory store (ldap://, no TLS)"
+  label["totpldaptls"] = "pam_totp, directory store (StartTLS)"
   label["ga"] = "google-authenticator, default options"
   label["gaplain"] = "google-authenticator, no options"
   label["oath"] = "pam_oath"
@@ -89,13 +91,16 @@ function finish(i, key) {
 # µs above the floor for a case and its ratio to google-authenticator default's.
 function above(u, m, k, p, mode) { return us[u, m, k, p, mode] - us[u, "permit", "right", p, "distinct"] }
 
-function check(key, mode, kind, logins, ok, text) {
+# The state check of a "same" case: pam_totp's state file, or user 0's watermark
+# (pamTotpUsedStep) in the directory.
+function check(key, mode, kind, logins, ok, text, what) {
   logins = total[key, "logins"]; ok = total[key, "ok"]
   if (mode == "same") {
     text = sprintf("accepted %d of %d; steps accepted twice: %d, by none: %d", ok, logins,
                    total[key, "steps_accepted_twice"], total[key, "steps_accepted_by_none"])
-    if (key in bad_state) text = text "; **state file wrong**: " bad_state[key]
-    else if (last_state[key] != "") text = text "; state file valid, last step as expected"
+    what = key ~ ("^[^" SUBSEP "]*" SUBSEP "totpldap") ? "watermark in the directory" : "state file"
+    if (key in bad_state) text = text "; **" what " wrong**: " bad_state[key]
+    else if (last_state[key] != "") text = text "; " what " valid, last step as expected"
     return text
   }
   if (kind == "right") text = sprintf("refused %d of %d", logins - ok, logins)
@@ -153,6 +158,33 @@ function timed_table(i, j, key, f, u, m, k, p, mode, ga, a, gk) {
   print ""
 }
 
+# The directory store's rows (issue #8) against the file store's and the floor's, same U, path,
+# P and mode.
+function ldap_table(i, f, key, fk, pk, n) {
+  for (i = 1; i <= n_keys; i++) {
+    split(keys[i], f, SUBSEP)
+    if (f[2] != "totpldap" && f[2] != "totpldaptls") continue
+    if (n++ == 0) {
+      print "### Directory store on loopback against the file store (issue #8)"
+      print ""
+      print "Same U, path and P; ratios of µs per login (medians over the rounds)."
+      print ""
+      print "| U | path | P | store | logins/s | µs/login | µs above the file store | ÷ file store | ÷ pam_permit | check |"
+      print "|---:|---|---|---|---:|---:|---:|---:|---:|---|"
+    }
+    key = keys[i]
+    fk = f[1] SUBSEP "totp" SUBSEP f[3] SUBSEP f[4] SUBSEP f[5]
+    pk = f[1] SUBSEP "permit" SUBSEP "right" SUBSEP f[4] SUBSEP "distinct"
+    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", fmt_int(f[1]),
+           f[3] == "unknown" ? "unknown user" : f[3] " code", f[5] == "same" ? f[4] " on one user" : f[4],
+           f[2] == "totpldap" ? "directory, ldap:// (no TLS)" : "directory, StartTLS",
+           fmt_int(rate[key]), fmt_int(us[key]), (fk in us) ? fmt_int(us[key] - us[fk]) : "n/a",
+           (fk in us) ? ratio(us[key], us[fk]) : "n/a", (pk in us) ? ratio(us[key], us[pk]) : "n/a",
+           check(key, f[5], f[3])
+  }
+  if (n > 0) print ""
+}
+
 function steady(id) { return (longrun[id] - first[id]) / longn[id] }
 
 function cost_table(u, i, m, k, id) {
@@ -182,6 +214,10 @@ function cost_table(u, i, m, k, id) {
     }
   }
   print ""
+  if ((u SUBSEP "totpldap" SUBSEP "right" SUBSEP "whole") in first) {
+    print "The directory store's counts are the login process's only (libldap, and GnuTLS for StartTLS, included); slapd's work is not in them."
+    print ""
+  }
   cost_u_chosen = u
 }
 
@@ -232,6 +268,7 @@ function targets(i, u, lo, hi, a, g, r, r2, f1, f2, id, p1, p2, refused) {
 END {
   finish()
   timed_table()
+  ldap_table()
   cost_table()
   targets()
   if ("totpctl" in enroll) {
