@@ -154,4 +154,15 @@ void AvoidStepBoundary(int margin, int period) {
   while (period - static_cast<int>(std::time(nullptr) % period) < margin) sleep(1);
 }
 
+std::string BashComplete(const std::string& completion_script, const std::string& totpctl,
+                         const std::string& words) {
+  const std::string script = "PATH='" + totpctl.substr(0, totpctl.rfind('/')) +
+                             "':$PATH; source '" + completion_script + "'; COMP_WORDS=(" + words +
+                             "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _totpctl; "
+                             "printf '%s|' \"${COMPREPLY[@]}\"";
+  CommandResult r = RunCommand({"/bin/bash", "--norc", "-c", script});
+  assert_int_equal(r.exit_code, 0);
+  return r.out;
+}
+
 }  // namespace pamtotp::testing

@@ -77,6 +77,12 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
 CommandResult RunAnswering(const std::vector<std::string>& argv,
                            const std::function<std::string(const std::string&)>& respond);
 
+// What bash completion offers for the command line `words` (bash syntax, the word being
+// completed last): the replies of the function `_totpctl` from `completion_script`, each
+// followed by '|', with the directory of `totpctl` first on PATH.
+std::string BashComplete(const std::string& completion_script, const std::string& totpctl,
+                         const std::string& words);
+
 // The code oathtool computes for a base32 key at unix time `at` (its independent RFC 6238
 // implementation). algorithm: "SHA1", "SHA256" or "SHA512".
 std::string OathtoolTotp(const std::string& base32_key, int64_t at, int digits = 6, int period = 30,

@@ -432,15 +432,8 @@ void BashCompletion(void**) {
   Env env;
   env.AddDevice(CurrentUser(), "my phone", kPhoneKey, "00000000000000a1");
   env.AddDevice(CurrentUser(), "tablet", kTabletKey, "00000000000000a2");
-  const std::string tool = TOTPCTL;
-  auto complete = [&](const std::string& words) {
-    const std::string script = "PATH='" + tool.substr(0, tool.rfind('/')) +
-                               "':$PATH; source '" TOTPCTL_COMPLETION "'; COMP_WORDS=(" + words +
-                               "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _totpctl; "
-                               "printf '%s|' \"${COMPREPLY[@]}\"";
-    CommandResult r = RunCommand({"/bin/bash", "--norc", "-c", script});
-    assert_int_equal(r.exit_code, 0);
-    return r.out;
+  auto complete = [](const std::string& words) {
+    return BashComplete(TOTPCTL_COMPLETION, TOTPCTL, words);
   };
   ASSERT_STR_EQ(complete("totpctl re"), "remove|rename|recovery-codes|");
   ASSERT_STR_EQ(complete("totpctl --user root st"), "status|");

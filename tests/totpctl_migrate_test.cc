@@ -445,15 +445,8 @@ void HelpAndCompletion(void**) {
   r = RunCommand({TOTPCTL, "--help"});
   ASSERT_CONTAINS(r.out, "\n  migrate  copy users between a file store and the configured store");
 
-  const std::string tool = TOTPCTL;
-  auto complete = [&](const std::string& words) {
-    const std::string script = "PATH='" + tool.substr(0, tool.rfind('/')) +
-                               "':$PATH; source '" TOTPCTL_COMPLETION "'; COMP_WORDS=(" + words +
-                               "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _totpctl; "
-                               "printf '%s|' \"${COMPREPLY[@]}\"";
-    CommandResult c = RunCommand({"/bin/bash", "--norc", "-c", script});
-    assert_int_equal(c.exit_code, 0);
-    return c.out;
+  auto complete = [](const std::string& words) {
+    return BashComplete(TOTPCTL_COMPLETION, TOTPCTL, words);
   };
   ASSERT_STR_EQ(complete("totpctl mi"), "migrate|");
   ASSERT_STR_EQ(complete("totpctl migrate --d"), "--dry-run|");
