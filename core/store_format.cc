@@ -346,7 +346,15 @@ Result<std::string> SerializeStateSlot(const UserState& state, uint64_t sequence
   return body;
 }
 
-Result<StateSlot> ParseStateSlot(std::string_view slot) {
+namespace {
+
+// A slot split into its record and checksum line, before either is checked.
+struct SlotText {
+  std::string_view body;  // up to and including the newline before "sum "
+  std::string_view sum;   // "sum <hex>\n"
+};
+
+Result<SlotText> SplitSlot(std::string_view slot) {
   if (slot.size() != kStateSlotSize) return SlotError("wrong size");
   std::string_view text = slot.substr(0, slot.find('\0'));
   static constexpr char kZeros[kStateSlotSize] = {};
@@ -357,9 +365,12 @@ Result<StateSlot> ParseStateSlot(std::string_view slot) {
   if (sum_pos == std::string_view::npos || (sum_pos > 0 && text[sum_pos - 1] != '\n')) {
     return SlotError("no checksum");
   }
-  std::string_view body = text.substr(0, sum_pos);
-  if (text.substr(sum_pos) != "sum " + Checksum(body) + "\n") return SlotError("bad checksum");
+  return SlotText{text.substr(0, sum_pos), text.substr(sum_pos)};
+}
 
+bool SumHolds(const SlotText& text) { return text.sum == "sum " + Checksum(text.body) + "\n"; }
+
+Result<StateSlot> ParseSlotBody(std::string_view body) {
   StateSlot out;
   bool have_seq = false, have_failures = false, have_last_failure = false;
   std::string_view rest = body;
@@ -410,22 +421,61 @@ Result<StateSlot> ParseStateSlot(std::string_view slot) {
   return out;
 }
 
+// One slot of a state file, parsed with its checksum not yet computed (a SHA-256; a login
+// reads two slots and needs only the one it uses). Final() gives what ParseStateSlot gives.
+class PendingSlot {
+ public:
+  explicit PendingSlot(std::string_view slot) : text_(SplitSlot(slot)) {
+    if (text_.ok()) parsed_ = ParseSlotBody(text_->body);
+  }
+  // Whether the slot can be valid: everything but the checksum holds.
+  bool Plausible() const { return text_.ok() && parsed_.ok(); }
+  uint64_t sequence() const { return parsed_.ok() ? parsed_->sequence : 0; }
+  // The checksum is checked before anything the record says counts, as ParseStateSlot does.
+  Result<StateSlot>& Final() {
+    if (!text_.ok()) {
+      parsed_ = text_.status();
+    } else if (!checked_) {
+      checked_ = true;
+      if (!SumHolds(*text_)) parsed_ = SlotError("bad checksum");
+    }
+    return parsed_;
+  }
+
+ private:
+  Result<SlotText> text_;
+  Result<StateSlot> parsed_ = SlotError("unread");
+  bool checked_ = false;
+};
+
+}  // namespace
+
+Result<StateSlot> ParseStateSlot(std::string_view slot) { return PendingSlot(slot).Final(); }
+
 Result<StateFile> ParseStateFile(std::string_view file) {
   if (file.empty()) return StateFile{};
   if (file.size() != kStateFileSize) {
     return Status::Corruption("the state file is " + std::to_string(file.size()) +
                               " bytes, expected " + std::to_string(kStateFileSize));
   }
-  Result<StateSlot> a = ParseStateSlot(file.substr(0, kStateSlotSize));
-  Result<StateSlot> b = ParseStateSlot(file.substr(kStateSlotSize));
-  if (!a.ok() && !b.ok()) {
-    // Both slots zero means the file was created but never written.
-    if (file.find_first_not_of('\0') == std::string_view::npos) return StateFile{};
-    return Status::Corruption("both state slots are damaged (" + a.status().message() + "; " +
-                              b.status().message() + ")");
+  PendingSlot a(file.substr(0, kStateSlotSize));
+  PendingSlot b(file.substr(kStateSlotSize));
+  // The valid slot with the higher sequence number (a on a tie). The newer plausible slot is
+  // checked first; the other one's checksum is computed only if that one is damaged.
+  const bool a_first = a.Plausible() && (!b.Plausible() || a.sequence() >= b.sequence());
+  PendingSlot& first = a_first ? a : b;
+  PendingSlot& second = a_first ? b : a;
+  bool use_a = a_first;
+  if (!first.Final().ok()) {
+    if (!second.Final().ok()) {
+      // Both slots zero means the file was created but never written.
+      if (file.find_first_not_of('\0') == std::string_view::npos) return StateFile{};
+      return Status::Corruption("both state slots are damaged (" + a.Final().status().message() +
+                                "; " + b.Final().status().message() + ")");
+    }
+    use_a = !a_first;
   }
-  bool use_a = a.ok() && (!b.ok() || a->sequence >= b->sequence);
-  StateSlot& chosen = use_a ? *a : *b;
+  StateSlot& chosen = *(use_a ? a : b).Final();
   return StateFile{std::move(chosen.state), chosen.sequence, use_a ? size_t{1} : size_t{0}};
 }
 

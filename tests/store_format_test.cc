@@ -698,6 +698,30 @@ void StateFileSurvivesOneTornSlot(void**) {
   }
 }
 
+// The newer slot's checksum is checked before it is used (ParseStateFile leaves the older
+// slot's unchecked when the newer one holds): a well-formed record whose checksum does not
+// match, with the higher sequence number, gives way to the older slot in either position.
+void StateFileSkipsNewerSlotWithWrongChecksum(void**) {
+  std::string good = Slot(WithFailures(9), 12);
+  std::string forged = Slot(WithFailures(10), 13);
+  forged.replace(forged.find("failures 10"), 11, "failures 11");  // same length, stale sum
+  Result<StateSlot> alone = ParseStateSlot(forged);
+  assert_false(alone.ok());
+  assert_string_equal(alone.status().message().c_str(), "state slot: bad checksum");
+  StateFile first_ok = ExpectStateFile(good + forged);
+  assert_int_equal(first_ok.state.failures, 9);
+  assert_int_equal(first_ok.sequence, 12);
+  assert_int_equal(first_ok.next_slot, 1);
+  StateFile second_ok = ExpectStateFile(forged + good);
+  assert_int_equal(second_ok.state.failures, 9);
+  assert_int_equal(second_ok.next_slot, 0);
+  Result<StateFile> both = ParseStateFile(forged + forged);
+  assert_false(both.ok());
+  assert_string_equal(both.status().message().c_str(),
+                      "both state slots are damaged (state slot: bad checksum; state slot: bad "
+                      "checksum)");
+}
+
 void StateFileWithBothSlotsBadIsCorruption(void**) {
   Result<StateFile> r = ParseStateFile(std::string(kStateFileSize, 'x'));
   assert_false(r.ok());
@@ -772,6 +796,7 @@ int main() {
       cmocka_unit_test(StateFileEmptyOrAllZeroIsFresh),
       cmocka_unit_test(StateFilePicksHigherSequence),
       cmocka_unit_test(StateFileSurvivesOneTornSlot),
+      cmocka_unit_test(StateFileSkipsNewerSlotWithWrongChecksum),
       cmocka_unit_test(StateFileWithBothSlotsBadIsCorruption),
       cmocka_unit_test(StateFileOfWrongSizeIsCorruption),
       cmocka_unit_test(StateWritesAlternateSlots),
