@@ -160,6 +160,30 @@ void StoreFileReadableByOthersFails(void**) {
                 "mkdir -m 700 R/var/lib/pam_totp (as root)\n\n1 problem, 0 warnings.\n");
 }
 
+// A writer killed between creating and renaming its temporary file leaves it behind
+// (fault_test's kill -9 rounds leave dozens): logins ignore it, doctor asks for it to go.
+void LeftoverTemporaryFilesWarn(void**) {
+  if (!RunningAsRoot()) skip();
+  FakeSystem sys;
+  const std::vector<std::string> only_store = {"--skip", "module,pam,sshd,config,helper,clock"};
+  // Not leftovers: a name that only looks like one, and a user whose name ends in ".tmp".
+  WriteFile(sys.R("/var/lib/pam_totp/bob.tmp.totp"), "pam_totp-devices 1\n", 0600);
+  WriteFile(sys.R("/var/lib/pam_totp/carol.totp.tmp.0123456789ABCDEF"), "x", 0600);
+  ASSERT_STR_EQ(sys.Report(only_store),
+                "ok    store   R/var/lib/pam_totp: owned by root, mode 0700, 4 files checked\n"
+                "\n0 problems, 0 warnings.\n");
+  WriteFile(sys.R("/var/lib/pam_totp/alice.totp.tmp.9f0e1d2c3b4a5968"), "secret", 0600);
+  WriteFile(sys.R("/var/lib/pam_totp/alice.totp.tmp.0123456789abcdef"), "secret", 0600);
+  CommandResult r = sys.Doctor(only_store);
+  assert_int_equal(r.exit_code, 0);  // a warning, not a problem
+  ASSERT_STR_EQ(sys.Report(only_store),
+                "warn  store   2 temporary files left in R/var/lib/pam_totp by interrupted writes "
+                "(first: alice.totp.tmp.0123456789abcdef); logins ignore them, but they may hold "
+                "secrets of removed devices. Fix: while no totpctl runs, rm "
+                "R/var/lib/pam_totp/*.tmp.*\n"
+                "\n0 problems, 1 warning.\n");
+}
+
 void SshdWithoutKeyboardInteractiveFails(void**) {
   if (!RunningAsRoot()) skip();
   FakeSystem sys;
@@ -346,6 +370,7 @@ int main() {
       cmocka_unit_test(ModuleWritableByOthersFails),
       cmocka_unit_test(WorldWritableStoreDirectoryFails),
       cmocka_unit_test(StoreFileReadableByOthersFails),
+      cmocka_unit_test(LeftoverTemporaryFilesWarn),
       cmocka_unit_test(SshdWithoutKeyboardInteractiveFails),
       cmocka_unit_test(SshdNeverStartedWarns),
       cmocka_unit_test(ServiceFileMistakes),
