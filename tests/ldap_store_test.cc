@@ -477,7 +477,10 @@ void InvisibleBaseIsAnErrorNotAnEmptyStore(void**) {
 // provider does not yet see the write (pam_totp-ldap(5), "Several servers"); after it, a code
 // used through one provider is refused through the other.
 void ReplicationDelayBetweenTwoProviders(void**) {
-  auto [a, b] = Slapd::StartPair();
+  // No structured bindings: the lambdas below capture these, which clang 14 cannot do.
+  auto servers = Slapd::StartPair();
+  std::unique_ptr<Slapd>& a = servers.first;
+  std::unique_ptr<Slapd>& b = servers.second;
   auto open = [&](const Slapd& at) {
     TempDir dir;
     WriteFile(dir.File("pam_totp.conf"), HostConfig("password", "", &at, a->host_password_file()),
@@ -488,8 +491,12 @@ void ReplicationDelayBetweenTwoProviders(void**) {
     if (!store.ok()) fail_msg("%s", store.status().message().c_str());
     return std::make_pair(std::move(store).value(), config);
   };
-  auto [store_a, config_a] = open(*a);
-  auto [store_b, config_b] = open(*b);
+  auto host_a = open(*a);
+  auto host_b = open(*b);
+  std::unique_ptr<Store>& store_a = host_a.first;
+  std::unique_ptr<Store>& store_b = host_b.first;
+  const Config& config_a = host_a.second;
+  const Config& config_b = host_b.second;
   using Clock = std::chrono::steady_clock;
   // How long until provider b reads what `check` wants; fails after 5 s.
   auto until_b = [&](const std::function<bool(const Enrollment&, const UserState&)>& check) {
