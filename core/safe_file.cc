@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/device.h"
 #include "core/random.h"
 
 namespace pamtotp {
@@ -212,11 +213,23 @@ Status WriteAllAt(int fd, std::string_view data, off_t offset, const std::string
   return Status::Ok();
 }
 
+namespace {
+constexpr std::string_view kTempInfix = ".tmp.";
+constexpr size_t kTempSuffixSize = 16;  // a device id's worth of random hex (GenerateDeviceId)
+}  // namespace
+
+bool IsReplacementTempFile(std::string_view name) {
+  return name.size() > kTempInfix.size() + kTempSuffixSize &&
+         name.substr(name.size() - kTempSuffixSize - kTempInfix.size(), kTempInfix.size()) ==
+             kTempInfix &&
+         IsDeviceId(name.substr(name.size() - kTempSuffixSize));
+}
+
 Status ReplaceFileAtomically(int dir_fd, const std::string& name, const std::string& path,
                              std::string_view contents) {
   Result<std::string> suffix = GenerateDeviceId();
   if (!suffix.ok()) return suffix.status();
-  const std::string temp = name + ".tmp." + *suffix;
+  const std::string temp = name + std::string(kTempInfix) + *suffix;
   UniqueFd fd(openat(dir_fd, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | kOpenFlags, 0600));
   if (!fd.valid()) return ErrnoStatus("cannot create a temporary file next to " + path, errno);
   auto fail = [&](Status s) {

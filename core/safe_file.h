@@ -50,10 +50,14 @@ Result<SecretBytes> ReadSafeFile(int dir_fd, const std::string& name, const std:
                                  size_t max_size, const TrustedOwner& owner);
 
 // Replaces `name` in `dir_fd` with `contents`: a temp file created with O_EXCL and mode 0600 in
-// the same directory, written, fsync'ed, renamed over `name`, then the directory fsync'ed. On
-// any failure the old file is untouched and the temp file removed.
+// the same directory (named `name` + ".tmp." + 16 random hex digits), written, fsync'ed,
+// renamed over `name`, then the directory fsync'ed. On any failure the old file is untouched
+// and the temp file removed; a writer killed before the rename leaves the temp file behind.
 Status ReplaceFileAtomically(int dir_fd, const std::string& name, const std::string& path,
                              std::string_view contents);
+
+// Whether `name` is one of ReplaceFileAtomically's temp files (what a killed writer leaves).
+bool IsReplacementTempFile(std::string_view name);
 
 // Writes all of `data` at `offset`, retrying short writes and EINTR.
 Status WriteAllAt(int fd, std::string_view data, off_t offset, const std::string& path);

@@ -425,17 +425,15 @@ Result<StateSlot> ParseSlotBody(std::string_view body) {
 // reads two slots and needs only the one it uses). Final() gives what ParseStateSlot gives.
 class PendingSlot {
  public:
-  explicit PendingSlot(std::string_view slot) : text_(SplitSlot(slot)) {
-    if (text_.ok()) parsed_ = ParseSlotBody(text_->body);
-  }
+  explicit PendingSlot(std::string_view slot)
+      : text_(SplitSlot(slot)),
+        parsed_(text_.ok() ? ParseSlotBody(text_->body) : Result<StateSlot>(text_.status())) {}
   // Whether the slot can be valid: everything but the checksum holds.
-  bool Plausible() const { return text_.ok() && parsed_.ok(); }
+  bool Plausible() const { return parsed_.ok(); }
   uint64_t sequence() const { return parsed_.ok() ? parsed_->sequence : 0; }
-  // The checksum is checked before anything the record says counts, as ParseStateSlot does.
+  // A bad checksum overrides whatever the record's text said, as in ParseStateSlot.
   Result<StateSlot>& Final() {
-    if (!text_.ok()) {
-      parsed_ = text_.status();
-    } else if (!checked_) {
+    if (text_.ok() && !checked_) {
       checked_ = true;
       if (!SumHolds(*text_)) parsed_ = SlotError("bad checksum");
     }
@@ -444,7 +442,7 @@ class PendingSlot {
 
  private:
   Result<SlotText> text_;
-  Result<StateSlot> parsed_ = SlotError("unread");
+  Result<StateSlot> parsed_;
   bool checked_ = false;
 };
 
@@ -463,20 +461,18 @@ Result<StateFile> ParseStateFile(std::string_view file) {
   // The valid slot with the higher sequence number (a on a tie). The newer plausible slot is
   // checked first; the other one's checksum is computed only if that one is damaged.
   const bool a_first = a.Plausible() && (!b.Plausible() || a.sequence() >= b.sequence());
-  PendingSlot& first = a_first ? a : b;
-  PendingSlot& second = a_first ? b : a;
-  bool use_a = a_first;
-  if (!first.Final().ok()) {
-    if (!second.Final().ok()) {
+  PendingSlot* chosen = a_first ? &a : &b;
+  if (!chosen->Final().ok()) {
+    chosen = a_first ? &b : &a;
+    if (!chosen->Final().ok()) {
       // Both slots zero means the file was created but never written.
       if (file.find_first_not_of('\0') == std::string_view::npos) return StateFile{};
       return Status::Corruption("both state slots are damaged (" + a.Final().status().message() +
                                 "; " + b.Final().status().message() + ")");
     }
-    use_a = !a_first;
   }
-  StateSlot& chosen = *(use_a ? a : b).Final();
-  return StateFile{std::move(chosen.state), chosen.sequence, use_a ? size_t{1} : size_t{0}};
+  StateSlot& slot = *chosen->Final();
+  return StateFile{std::move(slot.state), slot.sequence, chosen == &a ? size_t{1} : size_t{0}};
 }
 
 }  // namespace pamtotp

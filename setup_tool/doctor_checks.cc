@@ -9,7 +9,6 @@
 #include <cstring>
 #include <fstream>
 #include <map>
-#include <string_view>
 
 #include "core/safe_file.h"
 #include "core/store_format.h"
@@ -290,18 +289,6 @@ std::string StoreDirectory(const std::string& path_template) {
   return slash == 0 ? "/" : path_template.substr(0, slash);
 }
 
-// What a writer killed between creating its temporary file and renaming it leaves behind
-// (totp-store(5), "Replacing the devices file"): NAME.tmp. and 16 hex digits.
-bool IsLeftoverTempFile(std::string_view name) {
-  constexpr std::string_view kTmp = ".tmp.";
-  constexpr size_t kRandom = 16;
-  if (name.size() <= kTmp.size() + kRandom) return false;
-  const std::string_view tail = name.substr(name.size() - kRandom);
-  return name.substr(name.size() - kRandom - kTmp.size(), kTmp.size()) == kTmp &&
-         std::all_of(tail.begin(), tail.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
 // Every file in the store directory: root's, mode 0600, one link, a sane size; and no
 // temporary files left by interrupted writes (they may hold secrets of devices removed since).
 void CheckStoreFiles(int dir_fd, const std::string& dir, std::vector<Finding>& out,
@@ -313,7 +300,7 @@ void CheckStoreFiles(int dir_fd, const std::string& dir, std::vector<Finding>& o
   while (struct dirent* entry = readdir(d)) {
     const std::string name = entry->d_name;
     if (name.empty() || name.front() == '.') continue;
-    if (IsLeftoverTempFile(name)) leftovers.push_back(name);
+    if (IsReplacementTempFile(name)) leftovers.push_back(name);
     std::string path = dir;
     path.append("/").append(name);
     UniqueFd fd(
