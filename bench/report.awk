@@ -137,6 +137,10 @@ function sort_sizes(u, i, j, t) {
   }
 }
 
+# The "path" and "P" columns of a case.
+function path_label(k) { return k == "unknown" ? "unknown user" : k " code" }
+function procs_label(p, mode) { return mode == "same" ? p " on one user" : p }
+
 function timed_table(i, j, key, f, u, m, k, p, mode, ga, a, gk) {
   sort_keys()
   print "### Logins through libpam (medians over the rounds)"
@@ -150,7 +154,7 @@ function timed_table(i, j, key, f, u, m, k, p, mode, ga, a, gk) {
     gk = k == "unknown" ? "wrong" : k
     ga = (u SUBSEP "ga" SUBSEP gk SUBSEP p SUBSEP mode) in us ? above(u, "ga", gk, p, mode) : 0
     printf "| %s | %s | %s | %s%s | %s | %s | %s | %s | %s | %.1f MB |\n", fmt_int(u),
-           k == "unknown" ? "unknown user" : k " code", mode == "same" ? p " on one user" : p,
+           path_label(k), procs_label(p, mode),
            label[m], note[key] == "few" ? " (3 rounds × 5 logins only)" : "", fmt_int(rate[key]),
            fmt_int(us[key]), m == "permit" ? "—" : fmt_int(a), m == "permit" ? "—" : ratio(a, ga),
            check(key, mode, k), maxrss[key] / 1024
@@ -176,7 +180,7 @@ function ldap_table(i, f, key, fk, pk, n) {
     fk = f[1] SUBSEP "totp" SUBSEP f[3] SUBSEP f[4] SUBSEP f[5]
     pk = f[1] SUBSEP "permit" SUBSEP "right" SUBSEP f[4] SUBSEP "distinct"
     printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", fmt_int(f[1]),
-           f[3] == "unknown" ? "unknown user" : f[3] " code", f[5] == "same" ? f[4] " on one user" : f[4],
+           path_label(f[3]), procs_label(f[4], f[5]),
            f[2] == "totpldap" ? "directory, ldap:// (no TLS)" : "directory, StartTLS",
            fmt_int(rate[key]), fmt_int(us[key]), (fk in us) ? fmt_int(us[key] - us[fk]) : "n/a",
            (fk in us) ? ratio(us[key], us[fk]) : "n/a", (pk in us) ? ratio(us[key], us[pk]) : "n/a",
